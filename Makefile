@@ -1,0 +1,35 @@
+# Two commands for a newcomer: `make run` (the main job) and `make test`.
+# Each bootstraps what it needs: uv, the locked virtualenv, and the Debian packages.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+# Never let a run rewrite uv.lock: the committed lock is the environment.
+export UV_FROZEN := 1
+STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml | sha256sum | cut -c1-16)
+
+.PHONY: run test corpus bench setup system-deps uv
+
+run: setup
+	$(UV) run cluster-nlp ingest corpus/
+
+test: setup
+	$(UV) run pytest -q
+
+corpus: setup
+	$(UV) run cluster-nlp corpus render
+
+bench: setup
+	$(UV) run python benchmarks/ingest.py
+
+setup: system-deps uv $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+$(STAMP): uv.lock pyproject.toml | uv
+	$(UV) sync --frozen --python 3.11
+	@rm -f .venv/.synced-*
+	@touch $@

@@ -1,0 +1,1 @@
+"""cluster-nlp: documents about AI and innovation clusters into tagged, reviewable data."""

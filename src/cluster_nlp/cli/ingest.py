@@ -1,0 +1,155 @@
+"""``ingest`` and ``extract``: files into the store, or one file's extraction on screen."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cluster_nlp.cli.common import DbOption, console, db_url, fail
+from cluster_nlp.config import get_settings
+from cluster_nlp.ingest.pipeline import IngestSummary, InputPathError, ingest
+from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.store.db import StoreError, open_store
+
+
+class EngineChoice(StrEnum):
+    AUTO = "auto"
+    PDFIUM = "pdfium"
+    PDFPLUMBER = "pdfplumber"
+
+
+EngineOption = Annotated[
+    EngineChoice,
+    typer.Option("--engine", help="pdfium is fast; pdfplumber is the reference; auto mixes them"),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("extract")(extract_command)
+
+
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="PDF, .txt or .md files and folders")],
+    db: DbOption = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="parser processes")] = None,
+    engine: EngineOption = EngineChoice.AUTO,
+    timeout: Annotated[float | None, typer.Option(min=1, help="seconds allowed per file")] = None,
+    memory_mb: Annotated[int | None, typer.Option(min=128, help="memory cap per worker")] = None,
+) -> None:
+    """Ingest files and folders (recursively) into the store, each distinct file once."""
+    settings = get_settings()
+    limits = ParseLimits(
+        timeout_s=timeout or settings.file_timeout_s,
+        memory_mb=memory_mb or settings.file_memory_mb,
+        workers=workers or settings.workers,
+    )
+    try:
+        sessions = open_store(db_url(db))
+        with Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=None)
+            summary = ingest(
+                paths,
+                sessions,
+                engine=engine.value,
+                limits=limits,
+                on_total=lambda total: progress.update(task, total=total),
+                on_file=lambda item: progress.update(task, advance=1, description=item.path.name),
+            )
+    except (InputPathError, StoreError) as error:
+        fail(str(error), code=2)
+    _print_summary(summary)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    counts = summary.counts
+    table = Table(title="Ingest summary", show_header=True)
+    for column in ("ingested", "already known", "failed", "needs OCR"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(counts["ingested"]), str(counts["known"]), str(counts["failed"]), str(counts["needs_ocr"])
+    )
+    console.print(table)
+    for item in summary.failed:
+        console.print(f"[red]failed[/] {item.path}: {item.error}", highlight=False)
+    console.print(f"run {summary.run_id}", style="dim")
+
+
+def extraction_json(document: ExtractedDocument) -> dict:
+    return {
+        "path": document.path,
+        "sha256": document.sha256,
+        "status": document.status.value,
+        "error": document.error,
+        "lang": document.lang,
+        "title": document.title,
+        "engine": document.engine,
+        "pages": [
+            {
+                "number": page.number,
+                "status": page.status.value,
+                "engine": page.engine,
+                "quality": page.quality.model_dump(mode="json"),
+                "text": page.text,
+                "tables": [table.cells for table in page.tables],
+            }
+            for page in document.pages
+        ],
+        "passages": [
+            {
+                "page": passage.page,
+                "start": passage.start,
+                "end": passage.end,
+                "lang": passage.lang,
+                "bbox": passage.bbox.model_dump() if passage.bbox else None,
+                "text": passage.text,
+            }
+            for passage in document.passages
+        ],
+    }
+
+
+def extract_command(
+    file: Annotated[Path, typer.Argument(help="a PDF, .txt or .md file")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the extraction as JSON")] = False,
+    engine: EngineOption = EngineChoice.AUTO,
+    timeout: Annotated[float | None, typer.Option(min=1, help="seconds allowed")] = None,
+) -> None:
+    """Extract one file without storing it, to see what ingestion makes of it."""
+    if not file.is_file():
+        fail(f"no such file: {file}", code=2)
+    settings = get_settings()
+    limits = ParseLimits(
+        timeout_s=timeout or settings.file_timeout_s, memory_mb=settings.file_memory_mb, workers=1
+    )
+    (result,) = parse_files([file], engine.value, limits)
+    if result.document is None:
+        fail(f"{file}: {result.error}")
+    if as_json:
+        typer.echo(json.dumps(extraction_json(result.document), ensure_ascii=False, indent=1))
+        return
+    document = result.document
+    console.print(
+        f"[bold]{document.title or file.name}[/] status={document.status.value} "
+        f"lang={document.lang} pages={document.page_count} engine={document.engine}",
+        highlight=False,
+    )
+    for passage in document.passages:
+        console.print(f"[dim]p{passage.page} [{passage.lang}][/] {passage.text}", highlight=False)

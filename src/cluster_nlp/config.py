@@ -1,0 +1,25 @@
+"""Settings from the environment (``CLUSTER_NLP_*``) with defaults for the embedded set-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_URL = "sqlite:///data/cluster_nlp.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLUSTER_NLP_", extra="ignore")
+
+    db: str = Field(DEFAULT_DB_URL, description="SQLAlchemy URL of the document store")
+    corpus_dir: Path = Path("corpus")
+    models_dir: Path = Path("models")
+    file_timeout_s: float = Field(120.0, gt=0, description="per-file parse limit in seconds")
+    file_memory_mb: int = Field(1024, gt=64, description="address-space cap of a parse worker")
+    workers: int = Field(2, ge=1)
+
+
+def get_settings() -> Settings:
+    return Settings()

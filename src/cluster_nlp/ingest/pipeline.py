@@ -1,0 +1,152 @@
+"""Ingest files and folders into the store, each distinct file once.
+
+The content hash is taken before any parsing, so an unchanged folder costs one read of each
+file and one query; only new bytes reach the parser workers. Every file ends with an outcome
+that the summary counts, and a bad file never stops the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
+from cluster_nlp.records import DocumentStatus
+from cluster_nlp.store.documents import (
+    SessionFactory,
+    failed_document,
+    finish_run,
+    known_ids,
+    remember_path,
+    save_document,
+    start_run,
+)
+
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md"})
+HASH_CHUNK = 1 << 20
+
+
+class Outcome(StrEnum):
+    INGESTED = "ingested"
+    KNOWN = "known"
+    FAILED = "failed"
+    NEEDS_OCR = "needs_ocr"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: Path
+    outcome: Outcome
+    document_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    run_id: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(item.outcome.value for item in self.files)
+        return {outcome.value: counted.get(outcome.value, 0) for outcome in Outcome}
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [item for item in self.files if item.outcome is Outcome.FAILED]
+
+
+class InputPathError(ValueError):
+    """A path given by the user does not exist or is not a file or folder."""
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Supported files under ``paths`` (folders recursively), sorted, each once.
+
+    Links that lead outside the folder they were found in are skipped, so a folder handed in
+    cannot pull in files from elsewhere on the machine.
+    """
+    found: dict[Path, None] = {}
+    for given in paths:
+        if given.is_file():
+            found[given] = None
+            continue
+        if not given.is_dir():
+            raise InputPathError(f"no such file or folder: {given}")
+        root = given.resolve()
+        for candidate in sorted(given.rglob("*")):
+            if candidate.suffix.lower() not in SUPPORTED_SUFFIXES or not candidate.is_file():
+                continue
+            if any(part.startswith(".") for part in candidate.relative_to(given).parts):
+                continue
+            if not candidate.resolve().is_relative_to(root):
+                continue
+            found[candidate] = None
+    return list(found)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest(
+    paths: Iterable[Path],
+    sessions: SessionFactory,
+    engine: str = "auto",
+    limits: ParseLimits | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> IngestSummary:
+    limits = limits or ParseLimits()
+    files = discover(paths)
+    if on_total:
+        on_total(len(files))
+    run_id = start_run(sessions, "ingest", {"paths": [str(p) for p in files[:50]], "engine": engine})
+    summary = IngestSummary(run_id=run_id)
+
+    def record(item: FileOutcome) -> None:
+        summary.files.append(item)
+        if on_file:
+            on_file(item)
+
+    hashes: dict[Path, str] = {}
+    for path in files:
+        try:
+            hashes[path] = sha256_file(path)
+        except OSError as error:
+            record(FileOutcome(path, Outcome.FAILED, error=one_line(f"cannot read: {error}")))
+
+    stored = known_ids(sessions, hashes.values())
+    to_parse: dict[str, Path] = {}
+    for path, digest in hashes.items():
+        if digest in stored or digest in to_parse:
+            remember_path(sessions, digest, str(path))
+            record(FileOutcome(path, Outcome.KNOWN, document_id=digest))
+        else:
+            to_parse[digest] = path
+
+    by_path = {path: digest for digest, path in to_parse.items()}
+    for result in parse_files(list(to_parse.values()), engine, limits):
+        digest = by_path[result.path]
+        document = result.document or failed_document(str(result.path), digest, result.error)
+        document = document.model_copy(update={"path": str(result.path), "sha256": digest})
+        if not save_document(sessions, document, size_bytes=result.path.stat().st_size):
+            record(FileOutcome(result.path, Outcome.KNOWN, document_id=digest))
+            continue
+        outcome = {
+            DocumentStatus.OK: Outcome.INGESTED,
+            DocumentStatus.FAILED: Outcome.FAILED,
+            DocumentStatus.NEEDS_OCR: Outcome.NEEDS_OCR,
+        }[document.status]
+        record(FileOutcome(result.path, outcome, document_id=digest, error=document.error))
+
+    finish_run(sessions, run_id, "failed" if summary.failed else "ok", summary.counts)
+    return summary

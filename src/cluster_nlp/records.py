@@ -1,0 +1,141 @@
+"""The shared nouns of the pipeline.
+
+Every stage speaks in these records: ingestion produces an ``ExtractedDocument`` made of
+``Page``, ``Table`` and ``Passage`` records; the store persists them; later stages read them
+back. Invariants are validated here once, so no stage has to re-check them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class DocumentStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    NEEDS_OCR = "needs_ocr"
+
+
+class PageStatus(StrEnum):
+    OK = "ok"
+    OCR = "ocr"  # text came from Tesseract, not from the PDF's text layer
+    NEEDS_OCR = "needs_ocr"  # no usable text layer and no OCR available
+    EMPTY = "empty"  # nothing on the page (cover image, blank page) and OCR found nothing
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BBox(Record):
+    """A box in PDF points, origin at the top-left of the page (pdfplumber's convention)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BBox:
+        if self.x1 < self.x0 or self.bottom < self.top:
+            raise ValueError(f"bbox corners out of order: {self}")
+        return self
+
+    def union(self, other: BBox) -> BBox:
+        return BBox(
+            x0=min(self.x0, other.x0),
+            top=min(self.top, other.top),
+            x1=max(self.x1, other.x1),
+            bottom=max(self.bottom, other.bottom),
+        )
+
+
+class PageQuality(Record):
+    """How far a page's text layer can be trusted (see ``ingest.quality``)."""
+
+    grade: Annotated[float, Field(ge=0.0, le=1.0)]
+    letters: int = Field(ge=0)
+    letter_ratio: Annotated[float, Field(ge=0.0, le=1.0)]
+    cyrillic_ratio: Annotated[float, Field(ge=0.0, le=1.0)]
+    issues: tuple[str, ...] = ()
+    repaired: bool = False  # cp1251-read-as-Latin-1 mojibake was decoded back
+
+
+class Table(Record):
+    page: int = Field(ge=1)
+    bbox: BBox | None = None
+    cells: list[list[str | None]]
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Table:
+        if not self.cells:
+            raise ValueError("a table needs at least one row")
+        return self
+
+
+class Page(Record):
+    number: int = Field(ge=1)
+    width: float = Field(ge=0.0)
+    height: float = Field(ge=0.0)
+    text: str
+    status: PageStatus = PageStatus.OK
+    engine: str
+    quality: PageQuality
+    tables: list[Table] = []
+
+
+class Passage(Record):
+    """A paragraph of the document's running text.
+
+    ``start``/``end`` are character offsets into ``ExtractedDocument.text``; ``bbox`` points
+    back to the place on the page, so evidence can be shown where it was read.
+    """
+
+    page: int = Field(ge=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    lang: str
+    bbox: BBox | None = None
+
+    @model_validator(mode="after")
+    def _span(self) -> Passage:
+        if self.end - self.start != len(self.text):
+            raise ValueError(
+                f"passage span {self.start}:{self.end} does not fit text of length {len(self.text)}"
+            )
+        return self
+
+
+class ExtractedDocument(Record):
+    """What ingestion makes of one file, before it is stored."""
+
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    status: DocumentStatus
+    error: str | None = None
+    title: str | None = None
+    lang: str | None = None
+    engine: str | None = None
+    text: str = ""
+    pages: list[Page] = []
+    passages: list[Passage] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExtractedDocument:
+        if self.status is DocumentStatus.FAILED and not self.error:
+            raise ValueError("a failed document needs an error")
+        for passage in self.passages:
+            if self.text[passage.start : passage.end] != passage.text:
+                raise ValueError(f"passage at {passage.start}:{passage.end} does not match text")
+        numbers = [page.number for page in self.pages]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"pages must be numbered 1..n in order, got {numbers[:10]}")
+        return self
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)

@@ -1,0 +1,74 @@
+"""Connecting to the store: engine set-up, SQLite pragmas, and Alembic migrations."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or migrated (one line for the user)."""
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the review app, exports) work while a run writes;
+    # busy_timeout turns short lock contention into waiting instead of errors.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@cache
+def _open(url: str) -> sessionmaker[Session]:
+    try:
+        engine = create_store_engine(url)
+        migrate(engine)
+    except (SQLAlchemyError, OSError, CommandError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise StoreError(f"cannot open store {shown}: {first_line}") from error
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_store(url: str) -> sessionmaker[Session]:
+    """A session factory for a migrated store at ``url`` (engines are shared per URL)."""
+    return _open(url)

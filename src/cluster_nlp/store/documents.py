@@ -1,0 +1,240 @@
+"""Repository functions for documents and runs: records in, records out.
+
+Each document is written in one transaction with its pages, passages and tables, so a run
+killed in the middle leaves either the whole document or nothing. Rows once stored are never
+changed by a later ingest: new bytes make a new document.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from cluster_nlp.records import (
+    BBox,
+    DocumentStatus,
+    ExtractedDocument,
+    Page,
+    PageQuality,
+    Passage,
+    Table,
+)
+from cluster_nlp.store.models import (
+    DocumentPathRow,
+    DocumentRow,
+    PageRow,
+    PassageRow,
+    RunRow,
+    TableRow,
+    utcnow,
+)
+
+SessionFactory = sessionmaker[Session]
+
+
+def known_ids(sessions: SessionFactory, ids: Iterable[str]) -> set[str]:
+    wanted = list(set(ids))
+    found: set[str] = set()
+    with sessions() as session:
+        for start in range(0, len(wanted), 500):  # keep IN lists well under driver limits
+            chunk = wanted[start : start + 500]
+            found.update(session.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(chunk))))
+    return found
+
+
+def remember_path(sessions: SessionFactory, document_id: str, path: str) -> None:
+    """Record another name under which known bytes were seen (idempotent)."""
+    with sessions.begin() as session:
+        exists = session.scalar(
+            select(DocumentPathRow.id).where(
+                DocumentPathRow.document_id == document_id, DocumentPathRow.path == path
+            )
+        )
+        if exists is None:
+            session.add(DocumentPathRow(document_id=document_id, path=path))
+
+
+def _previous_document_at(session: Session, path: str, new_id: str) -> str | None:
+    return session.scalar(
+        select(DocumentPathRow.document_id)
+        .where(DocumentPathRow.path == path, DocumentPathRow.document_id != new_id)
+        .order_by(DocumentPathRow.seen_at.desc(), DocumentPathRow.id.desc())
+        .limit(1)
+    )
+
+
+def save_document(sessions: SessionFactory, document: ExtractedDocument, size_bytes: int) -> bool:
+    """Store a document with all its parts; False when its bytes were stored already."""
+    row = DocumentRow(
+        id=document.sha256,
+        source_path=document.path,
+        title=document.title,
+        lang=document.lang,
+        page_count=document.page_count,
+        size_bytes=size_bytes,
+        status=document.status.value,
+        error=document.error,
+        engine=document.engine,
+        text=document.text,
+        pages=[
+            PageRow(
+                number=page.number,
+                width=page.width,
+                height=page.height,
+                text=page.text,
+                status=page.status.value,
+                engine=page.engine,
+                quality=page.quality.model_dump(mode="json"),
+            )
+            for page in document.pages
+        ],
+        passages=[
+            PassageRow(
+                page=passage.page,
+                start=passage.start,
+                end=passage.end,
+                lang=passage.lang,
+                text=passage.text,
+                bbox=passage.bbox.model_dump() if passage.bbox else None,
+            )
+            for passage in document.passages
+        ],
+        tables=[
+            TableRow(
+                page=table.page,
+                cells=table.cells,
+                bbox=table.bbox.model_dump() if table.bbox else None,
+            )
+            for page in document.pages
+            for table in page.tables
+        ],
+    )
+    try:
+        with sessions.begin() as session:
+            if session.get(DocumentRow, document.sha256) is not None:
+                return False
+            row.replaces_id = _previous_document_at(session, document.path, document.sha256)
+            row.paths = [DocumentPathRow(path=document.path)]
+            session.add(row)
+    except IntegrityError:
+        # Another writer may have stored the same bytes between our check and our insert;
+        # anything else is a real error and goes up.
+        if known_ids(sessions, [document.sha256]):
+            return False
+        raise
+    return True
+
+
+def failed_document(path: str, sha256: str, error: str) -> ExtractedDocument:
+    return ExtractedDocument(path=path, sha256=sha256, status=DocumentStatus.FAILED, error=error)
+
+
+def load_document(sessions: SessionFactory, document_id: str) -> ExtractedDocument | None:
+    with sessions() as session:
+        row = session.scalar(
+            select(DocumentRow)
+            .where(DocumentRow.id == document_id)
+            .options(
+                selectinload(DocumentRow.pages),
+                selectinload(DocumentRow.passages),
+                selectinload(DocumentRow.tables),
+            )
+        )
+        if row is None:
+            return None
+        tables_by_page: dict[int, list[Table]] = {}
+        for table in row.tables:
+            tables_by_page.setdefault(table.page, []).append(
+                Table(
+                    page=table.page,
+                    cells=table.cells,
+                    bbox=BBox(**table.bbox) if table.bbox else None,
+                )
+            )
+        return ExtractedDocument(
+            path=row.source_path,
+            sha256=row.id,
+            status=DocumentStatus(row.status),
+            error=row.error,
+            title=row.title,
+            lang=row.lang,
+            engine=row.engine,
+            text=row.text,
+            pages=[
+                Page(
+                    number=page.number,
+                    width=page.width,
+                    height=page.height,
+                    text=page.text,
+                    status=page.status,
+                    engine=page.engine,
+                    quality=PageQuality(**page.quality),
+                    tables=tables_by_page.get(page.number, []),
+                )
+                for page in row.pages
+            ],
+            passages=[
+                Passage(
+                    page=passage.page,
+                    start=passage.start,
+                    end=passage.end,
+                    text=passage.text,
+                    lang=passage.lang,
+                    bbox=BBox(**passage.bbox) if passage.bbox else None,
+                )
+                for passage in row.passages
+            ],
+        )
+
+
+def document_summaries(sessions: SessionFactory) -> list[dict]:
+    """One light row per document (no text), newest first."""
+    with sessions() as session:
+        rows = session.execute(
+            select(
+                DocumentRow.id,
+                DocumentRow.source_path,
+                DocumentRow.status,
+                DocumentRow.lang,
+                DocumentRow.page_count,
+                DocumentRow.error,
+                DocumentRow.replaces_id,
+                DocumentRow.created_at,
+            ).order_by(DocumentRow.created_at.desc(), DocumentRow.id)
+        )
+        return [row._asdict() for row in rows]
+
+
+def start_run(sessions: SessionFactory, kind: str, params: dict) -> str:
+    run_id = str(uuid.uuid4())
+    with sessions.begin() as session:
+        session.add(RunRow(id=run_id, kind=kind, status="running", params=params, counts={}))
+    return run_id
+
+
+def finish_run(sessions: SessionFactory, run_id: str, status: str, counts: dict) -> None:
+    with sessions.begin() as session:
+        run = session.get(RunRow, run_id)
+        run.status = status
+        run.counts = counts
+        run.finished_at = utcnow()
+
+
+def run_record(sessions: SessionFactory, run_id: str) -> dict:
+    with sessions() as session:
+        run = session.get(RunRow, run_id)
+        finished: datetime | None = run.finished_at
+        return {
+            "id": run.id,
+            "kind": run.kind,
+            "status": run.status,
+            "started_at": run.started_at,
+            "finished_at": finished,
+            "params": run.params,
+            "counts": run.counts,
+        }

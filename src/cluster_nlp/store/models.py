@@ -1,0 +1,123 @@
+"""Tables of the document store (SQLAlchemy 2 declarative; migrations in ``migrations/``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DocumentRow(Base):
+    """One file's bytes, identified by their SHA-256: the same bytes are stored once."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    engine: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # The document that was stored for the same path before this file's bytes changed.
+    replaces_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    pages: Mapped[list[PageRow]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="PageRow.number"
+    )
+    passages: Mapped[list[PassageRow]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="PassageRow.start"
+    )
+    tables: Mapped[list[TableRow]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="TableRow.page"
+    )
+    paths: Mapped[list[DocumentPathRow]] = relationship(cascade="all, delete-orphan")
+
+
+class DocumentPathRow(Base):
+    """Every path under which a document's bytes were seen (renamed copies included)."""
+
+    __tablename__ = "document_paths"
+    __table_args__ = (UniqueConstraint("document_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text, index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PageRow(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    width: Mapped[float]
+    height: Mapped[float]
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    engine: Mapped[str] = mapped_column(String(32))
+    quality: Mapped[dict] = mapped_column(JSON)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="pages")
+
+
+class PassageRow(Base):
+    """A paragraph: ``start``/``end`` are character offsets into ``documents.text``."""
+
+    __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_document_start", "document_id", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    bbox: Mapped[dict | None] = mapped_column(JSON)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="passages")
+
+
+class TableRow(Base):
+    __tablename__ = "tables"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[list] = mapped_column(JSON)
+    bbox: Mapped[dict | None] = mapped_column(JSON)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="tables")
+
+
+class RunRow(Base):
+    """One invocation of a pipeline step, with what it did."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,148 @@
+"""The store keeps each document whole, once, and never changes what it stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from cluster_nlp.records import (
+    BBox,
+    DocumentStatus,
+    ExtractedDocument,
+    Page,
+    PageQuality,
+    Passage,
+    Table,
+)
+from cluster_nlp.store.db import StoreError, create_store_engine, migrate, open_store
+from cluster_nlp.store.documents import (
+    document_summaries,
+    failed_document,
+    finish_run,
+    known_ids,
+    load_document,
+    remember_path,
+    run_record,
+    save_document,
+    start_run,
+)
+from cluster_nlp.store.models import DocumentPathRow, DocumentRow, PassageRow
+
+QUALITY = PageQuality(grade=1.0, letters=20, letter_ratio=0.8, cyrillic_ratio=1.0)
+
+
+def make_document(sha: str, path: str = "a.pdf", text: str = "Первый абзац.") -> ExtractedDocument:
+    return ExtractedDocument(
+        path=path,
+        sha256=sha,
+        status=DocumentStatus.OK,
+        title="Доклад",
+        lang="ru",
+        engine="pdfium",
+        text=text,
+        pages=[
+            Page(
+                number=1,
+                width=595,
+                height=842,
+                text=text,
+                engine="pdfium",
+                quality=QUALITY,
+                tables=[Table(page=1, cells=[["a", "b"], ["1", None]])],
+            )
+        ],
+        passages=[
+            Passage(
+                page=1,
+                start=0,
+                end=len(text),
+                text=text,
+                lang="ru",
+                bbox=BBox(x0=10, top=20, x1=300, bottom=40),
+            )
+        ],
+    )
+
+
+@pytest.fixture
+def sessions(tmp_path: Path):
+    return open_store(f"sqlite:///{tmp_path}/store.db")
+
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+
+
+def test_migrations_create_every_table_in_wal_mode(tmp_path: Path):
+    engine = create_store_engine(f"sqlite:///{tmp_path}/nested/dir/s.db")
+    migrate(engine)
+    migrate(engine)  # idempotent
+    tables = set(inspect(engine).get_table_names())
+    assert {"documents", "document_paths", "pages", "passages", "tables", "runs"} <= tables
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_round_trip_keeps_every_part(sessions):
+    original = make_document(SHA_A)
+    assert save_document(sessions, original, size_bytes=123)
+    assert load_document(sessions, SHA_A) == original
+
+
+def test_same_bytes_are_stored_once(sessions):
+    assert save_document(sessions, make_document(SHA_A), size_bytes=1)
+    assert not save_document(sessions, make_document(SHA_A, path="renamed.pdf"), size_bytes=1)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DocumentRow)) == 1
+        assert session.scalar(select(func.count()).select_from(PassageRow)) == 1
+
+
+def test_changed_file_records_what_it_replaced(sessions):
+    save_document(sessions, make_document(SHA_A, path="report.pdf"), size_bytes=1)
+    save_document(sessions, make_document(SHA_B, path="report.pdf", text="Новый."), size_bytes=1)
+    summaries = {row["id"]: row for row in document_summaries(sessions)}
+    assert summaries[SHA_B]["replaces_id"] == SHA_A
+    assert summaries[SHA_A]["replaces_id"] is None
+    assert load_document(sessions, SHA_A).text == "Первый абзац."
+
+
+def test_remember_path_is_idempotent(sessions):
+    save_document(sessions, make_document(SHA_A), size_bytes=1)
+    remember_path(sessions, SHA_A, "copy.pdf")
+    remember_path(sessions, SHA_A, "copy.pdf")
+    with sessions() as session:
+        paths = session.scalars(select(DocumentPathRow.path).order_by(DocumentPathRow.path)).all()
+    assert paths == ["a.pdf", "copy.pdf"]
+
+
+def test_failed_document_row_keeps_reason(sessions):
+    save_document(sessions, failed_document("bad.pdf", SHA_B, "encrypted: needs a password"), 0)
+    stored = load_document(sessions, SHA_B)
+    assert stored.status is DocumentStatus.FAILED
+    assert stored.error == "encrypted: needs a password"
+    assert known_ids(sessions, [SHA_A, SHA_B]) == {SHA_B}
+
+
+def test_known_ids_handles_more_than_one_chunk(sessions):
+    ids = [f"{n:064x}" for n in range(1200)]
+    for digest in ids[::400]:
+        save_document(sessions, failed_document("x.pdf", digest, "bad"), 0)
+    assert known_ids(sessions, ids) == set(ids[::400])
+
+
+def test_runs_record_counts(sessions):
+    run_id = start_run(sessions, "ingest", {"paths": ["x"]})
+    assert run_record(sessions, run_id)["status"] == "running"
+    finish_run(sessions, run_id, "ok", {"ingested": 3})
+    record = run_record(sessions, run_id)
+    assert (record["status"], record["counts"]) == ("ok", {"ingested": 3})
+    assert record["finished_at"] is not None
+
+
+def test_unreachable_store_is_one_line_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open store"):
+        open_store(f"sqlite:///{blocker}/sub/store.db")
