@@ -2,8 +2,9 @@
 # Install the Debian packages cluster-nlp needs, only those that are missing.
 #   tesseract-ocr(-rus,-eng): OCR for pages without a usable text layer
 #   fonts-dejavu-core/extra: the Cyrillic fonts the corpus renderer and PDF fixtures use
+#   postgresql: the store tests run against a throw-away local server as well as SQLite
 set -euo pipefail
-packages=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core fonts-dejavu-extra)
+packages=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core fonts-dejavu-extra postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -139,3 +139,25 @@ class ExtractedDocument(Record):
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+
+class Entity(Record):
+    """A mention found in a document: offsets into ``ExtractedDocument.text``.
+
+    ``normalized`` holds the canonical value where one exists: a region or country code, an
+    amount and currency, an ISO date or year. ``component`` names what found the mention.
+    """
+
+    text: str = Field(min_length=1)
+    label: str = Field(pattern=r"^[A-Z_]+$")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    page: int | None = Field(default=None, ge=1)
+    normalized: dict[str, str | float | int | None] | None = None
+    component: str
+
+    @model_validator(mode="after")
+    def _span(self) -> Entity:
+        if self.end <= self.start:
+            raise ValueError(f"entity span {self.start}:{self.end} is empty or reversed")
+        return self

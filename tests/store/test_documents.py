@@ -67,20 +67,26 @@ def make_document(sha: str, path: str = "a.pdf", text: str = "Первый аб�
 
 
 @pytest.fixture
-def sessions(tmp_path: Path):
-    return open_store(f"sqlite:///{tmp_path}/store.db")
+def sessions(store_url: str):
+    return open_store(store_url)
 
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
 
 
-def test_migrations_create_every_table_in_wal_mode(tmp_path: Path):
-    engine = create_store_engine(f"sqlite:///{tmp_path}/nested/dir/s.db")
+def test_migrations_create_every_table(store_url: str):
+    engine = create_store_engine(store_url)
     migrate(engine)
     migrate(engine)  # idempotent
     tables = set(inspect(engine).get_table_names())
     assert {"documents", "document_paths", "pages", "passages", "tables", "runs"} <= tables
+    assert "alembic_version" in tables
+
+
+def test_sqlite_store_runs_in_wal_mode_in_a_new_folder(tmp_path: Path):
+    engine = create_store_engine(f"sqlite:///{tmp_path}/nested/dir/s.db")
+    migrate(engine)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 

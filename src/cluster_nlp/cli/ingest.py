@@ -84,7 +84,10 @@ def _print_summary(summary: IngestSummary) -> None:
     for column in ("ingested", "already known", "failed", "needs OCR"):
         table.add_column(column, justify="right")
     table.add_row(
-        str(counts["ingested"]), str(counts["known"]), str(counts["failed"]), str(counts["needs_ocr"])
+        str(counts["ingested"]),
+        str(counts["known"]),
+        str(counts["failed"]),
+        str(counts["needs_ocr"]),
     )
     console.print(table)
     for item in summary.failed:
