@@ -161,3 +161,48 @@ class Entity(Record):
         if self.end <= self.start:
             raise ValueError(f"entity span {self.start}:{self.end} is empty or reversed")
         return self
+
+
+class Evidence(Record):
+    """A passage that supports a label, with where it stands and how strongly it speaks."""
+
+    text: str
+    page: int = Field(ge=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: Annotated[float, Field(ge=0.0, le=1.0)]
+    bbox: BBox | None = None
+
+
+class GroupPrediction(Record):
+    """One label group's outcome: the chosen ids, every id's probability, the borderline ids."""
+
+    labels: list[str]
+    scores: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
+    needs_review: list[str] = []
+
+    @model_validator(mode="after")
+    def _known(self) -> GroupPrediction:
+        unscored = [
+            label for label in [*self.labels, *self.needs_review] if label not in self.scores
+        ]
+        if unscored:
+            raise ValueError(f"label {unscored[0]!r} has no score")
+        return self
+
+
+class Prediction(Record):
+    """A model's tags for one document, with the provenance needed to compare versions."""
+
+    document_id: str
+    model_version: str
+    model_hash: str
+    taxonomy_version: str
+    extractor_version: str
+    thresholds: dict[str, float]
+    groups: dict[str, GroupPrediction]
+    evidence: dict[str, list[Evidence]] = {}
+    terms: dict[str, list[str]] = {}
+
+    def labels(self, group: str) -> list[str]:
+        return list(self.groups[group].labels)

@@ -6,8 +6,10 @@ pipeline (add a trained ``ner``, drop a component) by editing a config, not code
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 import spacy
@@ -102,3 +104,23 @@ def build_pipeline(lang: str) -> Language:
 def pipeline(lang: str) -> Language:
     """The pipeline for ``lang``, built once per process."""
     return build_pipeline(lang)
+
+
+EXTRACTOR_PACKAGES = ("spacy", "natasha", "slovnet", "pymorphy3")
+
+
+@cache
+def extractor_version() -> str:
+    """A short hash of everything that decides what the extractor finds.
+
+    The configs, patterns and gazetteers under ``nlp/data`` and the versions of the NLP
+    packages: change any of them and stored entities are told apart from the new ones.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(DATA.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(DATA).as_posix().encode())
+            digest.update(path.read_bytes())
+    for package in EXTRACTOR_PACKAGES:
+        digest.update(f"{package}=={version(package)}".encode())
+    return f"ner-{digest.hexdigest()[:12]}"

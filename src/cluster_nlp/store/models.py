@@ -121,3 +121,34 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class EntityExtractionRow(Base):
+    """Marks a document as processed by an extractor version, even when nothing was found."""
+
+    __tablename__ = "entity_extractions"
+    __table_args__ = (UniqueConstraint("document_id", "extractor_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    extractor_version: Mapped[str] = mapped_column(String(64))
+    entity_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EntityRow(Base):
+    """A mention found by one version of the entity extractor; versions never overwrite."""
+
+    __tablename__ = "entities"
+    __table_args__ = (Index("ix_entities_document_extractor", "document_id", "extractor_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    extractor_version: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    normalized: Mapped[dict | None] = mapped_column(JSON)
+    component: Mapped[str] = mapped_column(String(32))

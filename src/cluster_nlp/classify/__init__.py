@@ -1,0 +1,1 @@
+"""Document classification by the taxonomy: models, the keyword baseline, evidence, metrics."""

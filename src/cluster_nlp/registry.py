@@ -1,0 +1,169 @@
+"""Model versions on disk: ``models/<version>/`` folders and ``models/current``.
+
+A version folder holds the model in skops format, ``metadata.json`` (hashes of the model,
+the taxonomy and the training data; parameters), ``metrics.json`` and ``model-card.md``.
+Loading checks the model's hash, refuses any type outside an explicit allow-list, and
+refuses a model trained on another taxonomy, each with a one-line error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import skops.io as sio
+
+from cluster_nlp.classify.model import GroupClassifier
+from cluster_nlp.taxonomy import Taxonomy
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+METRICS_FILE = "metrics.json"
+CARD_FILE = "model-card.md"
+CURRENT_FILE = "current"
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+# Types beyond skops's defaults that our models are made of. Anything else in a file is
+# refused: skops only builds objects of trusted types, so a crafted file cannot run code.
+TRUSTED_TYPES = frozenset(
+    {
+        "cluster_nlp.classify.features.fold_digits",
+        "cluster_nlp.classify.features.lemmatize",
+        "cluster_nlp.classify.model.GroupClassifier",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+    }
+)
+
+
+class ModelFileError(ValueError):
+    """A model folder or file is missing, tampered with, or holds types we do not trust."""
+
+
+class TaxonomyMismatchError(ValueError):
+    """The model was trained with a different taxonomy than the one in use."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    version: str
+    model_hash: str
+    classifiers: dict[str, GroupClassifier]
+    metadata: dict
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def version_folder(models_dir: Path, version: str) -> Path:
+    """The folder of ``version``, refusing names that could lead outside ``models_dir``."""
+    if not VERSION_PATTERN.match(version):
+        raise ModelFileError(f"invalid model version name {version!r}")
+    return models_dir / version
+
+
+def new_version_name(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("v%Y%m%d-%H%M%S")
+
+
+def save_version(
+    models_dir: Path,
+    version: str,
+    classifiers: dict[str, GroupClassifier],
+    metadata: dict,
+    metrics: dict,
+    card: str,
+) -> Path:
+    folder = version_folder(models_dir, version)
+    folder.mkdir(parents=True, exist_ok=False)
+    data = sio.dumps(classifiers)
+    (folder / MODEL_FILE).write_bytes(data)
+    full_metadata = {**metadata, "version": version, "model_sha256": sha256_bytes(data)}
+    (folder / METADATA_FILE).write_text(json.dumps(full_metadata, indent=2, ensure_ascii=False))
+    (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
+    (folder / CARD_FILE).write_text(card, encoding="utf-8")
+    return folder
+
+
+def read_metadata(models_dir: Path, version: str) -> dict:
+    path = version_folder(models_dir, version) / METADATA_FILE
+    if not path.is_file():
+        raise ModelFileError(f"model version {version!r} not found in {models_dir}")
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as error:
+        raise ModelFileError(f"{path}: metadata is not JSON ({error.msg})") from error
+
+
+def read_metrics(models_dir: Path, version: str) -> dict:
+    path = version_folder(models_dir, version) / METRICS_FILE
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, GroupClassifier]:
+    """Load a skops model file, refusing tampered bytes and untrusted types."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelFileError(f"cannot read model file {path}: {error.strerror}") from error
+    if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
+        raise ModelFileError(f"{path} does not match its recorded hash: tampered or corrupted")
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as error:  # skops raises assorted errors on bytes that are not its format
+        raise ModelFileError(
+            f"{path} is not a skops model file ({type(error).__name__})"
+        ) from error
+    refused = sorted(set(untrusted) - TRUSTED_TYPES)
+    if refused:
+        raise ModelFileError(
+            f"{path} holds untrusted types, refusing to load: {', '.join(refused[:3])}"
+        )
+    classifiers = sio.loads(data, trusted=list(untrusted))
+    if not isinstance(classifiers, dict) or not all(
+        isinstance(model, GroupClassifier) for model in classifiers.values()
+    ):
+        raise ModelFileError(f"{path} does not hold cluster-nlp group classifiers")
+    return classifiers
+
+
+def current_version(models_dir: Path) -> str | None:
+    path = models_dir / CURRENT_FILE
+    return path.read_text("utf-8").strip() or None if path.is_file() else None
+
+
+def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = None) -> LoadedModel:
+    version = version or current_version(models_dir)
+    if version is None:
+        raise ModelFileError(f"no model promoted in {models_dir}: run `cluster-nlp train`")
+    metadata = read_metadata(models_dir, version)
+    if metadata.get("taxonomy_version") != taxonomy.version:
+        raise TaxonomyMismatchError(
+            f"model {version} was trained with taxonomy {metadata.get('taxonomy_version', '?')[:12]}, "
+            f"the taxonomy in use is {taxonomy.version[:12]}: retrain with `cluster-nlp train`"
+        )
+    classifiers = load_classifiers(
+        version_folder(models_dir, version) / MODEL_FILE, metadata["model_sha256"]
+    )
+    return LoadedModel(version, metadata["model_sha256"], classifiers, metadata)
+
+
+def list_versions(models_dir: Path) -> list[dict]:
+    current = current_version(models_dir)
+    versions = []
+    for folder in sorted(models_dir.glob("*/" + METADATA_FILE)):
+        metadata = json.loads(folder.read_text("utf-8"))
+        versions.append({**metadata, "current": metadata.get("version") == current})
+    return versions
+
+
+def promote(models_dir: Path, version: str) -> None:
+    read_metadata(models_dir, version)  # refuses unknown versions
+    partial = models_dir / f".{CURRENT_FILE}.partial"
+    partial.write_text(version + "\n", encoding="utf-8")
+    partial.replace(models_dir / CURRENT_FILE)

@@ -1,0 +1,125 @@
+"""Model versions: skops files that refuse tampering, untrusted types and another taxonomy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+import yaml
+from sklearn.linear_model import LogisticRegression
+
+from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.train import train_and_register
+from cluster_nlp.registry import (
+    MODEL_FILE,
+    ModelFileError,
+    TaxonomyMismatchError,
+    current_version,
+    list_versions,
+    load_classifiers,
+    load_version,
+    promote,
+)
+from cluster_nlp.taxonomy import UnknownLabelError, load_taxonomy
+
+
+@pytest.fixture
+def trained(tiny_corpus: Path, tiny_taxonomy, tmp_path: Path):
+    models = tmp_path / "models"
+    result = train_and_register(tiny_corpus, tiny_taxonomy, models, {"cv": 3}, version="v1")
+    return models, result
+
+
+def test_version_folder_has_model_metrics_card_and_hashes(trained, tiny_taxonomy):
+    models, result = trained
+    folder = models / "v1"
+    assert {p.name for p in folder.iterdir()} == {
+        "model.skops",
+        "metadata.json",
+        "metrics.json",
+        "model-card.md",
+    }
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["taxonomy_version"] == tiny_taxonomy.version
+    assert len(metadata["data_sha256"]) == 64
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert set(metrics) == {"test", "baseline", "cross_validation", "thresholds"}
+    assert "by_genre" in metrics["test"]["functions"]
+    assert "| functions |" in (folder / "model-card.md").read_text()
+
+
+def test_promote_and_load_round_trip(trained, tiny_taxonomy, tiny_corpus):
+    models, _ = trained
+    assert current_version(models) is None
+    promote(models, "v1")
+    assert current_version(models) == "v1"
+    loaded = load_version(models, tiny_taxonomy)
+    examples = load_labeled_texts(tiny_corpus, tiny_taxonomy)
+    texts = [e.text for e in examples[:5]]
+    assert loaded.classifiers["functions"].predict_proba(texts).shape == (5, 3)
+    assert [v["version"] for v in list_versions(models)] == ["v1"]
+    assert list_versions(models)[0]["current"] is True
+
+
+def test_unknown_version_and_bad_names_are_refused(trained, tiny_taxonomy):
+    models, _ = trained
+    with pytest.raises(ModelFileError, match="not found"):
+        load_version(models, tiny_taxonomy, "v9")
+    with pytest.raises(ModelFileError, match="invalid model version name"):
+        load_version(models, tiny_taxonomy, "../../etc")
+    with pytest.raises(ModelFileError, match="not found"):
+        promote(models, "v9")
+
+
+def test_tampered_model_file_is_refused(trained, tiny_taxonomy):
+    models, _ = trained
+    path = models / "v1" / MODEL_FILE
+    data = bytearray(path.read_bytes())
+    data[-40] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="tampered or corrupted"):
+        load_version(models, tiny_taxonomy, "v1")
+
+
+def test_untrusted_types_are_refused(tmp_path: Path):
+    path = tmp_path / "evil.skops"
+    sio.dump({"functions": LogisticRegression(), "hook": print}, path)
+    with pytest.raises(ModelFileError, match="untrusted types"):
+        load_classifiers(path)
+
+
+def test_a_file_from_elsewhere_is_refused(tmp_path: Path):
+    path = tmp_path / "model.skops"
+    path.write_bytes(b"\x80\x04this is a pickle, not a skops zip")
+    with pytest.raises(ModelFileError, match="not a skops model file"):
+        load_classifiers(path)
+
+
+def test_trusted_types_of_the_wrong_shape_are_refused(tmp_path: Path):
+    path = tmp_path / "model.skops"
+    sio.dump({"functions": LogisticRegression()}, path)
+    with pytest.raises(ModelFileError, match="does not hold cluster-nlp group classifiers"):
+        load_classifiers(path)
+
+
+def test_model_trained_on_another_taxonomy_is_refused(trained, tiny_taxonomy_path, tmp_path):
+    models, _ = trained
+    changed = yaml.safe_load(tiny_taxonomy_path.read_text())
+    changed["groups"][1]["labels"][0]["definition"] += " Revised."
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(changed, allow_unicode=True))
+    with pytest.raises(TaxonomyMismatchError, match="retrain"):
+        load_version(models, load_taxonomy(other), "v1")
+
+
+def test_unknown_label_in_training_data_names_document_and_id(tiny_corpus, tiny_taxonomy):
+    lines = tiny_corpus.read_text().splitlines()
+    first = json.loads(lines[0])
+    first["functions"] = ["time_travel"]
+    tiny_corpus.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    with pytest.raises(
+        UnknownLabelError, match="document t-000 has unknown functions id 'time_travel'"
+    ):
+        load_labeled_texts(tiny_corpus, tiny_taxonomy)
