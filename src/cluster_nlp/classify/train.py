@@ -104,7 +104,7 @@ def model_card(version: str, metadata: dict, metrics: dict) -> str:
         "",
         "## Intended use and limits",
         "- Tags documents about AI and innovation clusters (Russian and English) with the "
-        "taxonomy's formation types, functions and institutional forms, to be reviewed by analysts.",
+        "taxonomy's formation types, functions and institutional forms, for analysts to review.",
         "- Trained on a small, synthetic-but-factual corpus: figures on it overstate what to "
         "expect on real documents of other genres; borderline scores are sent to review.",
         "- Languages other than Russian and English are out of scope.",

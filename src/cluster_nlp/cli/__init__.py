@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cluster_nlp.cli import corpus, ingest
+from cluster_nlp.cli import classify, corpus, ingest
 
 app = typer.Typer(
     name="cluster-nlp",
@@ -14,4 +14,5 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 ingest.register(app)
+classify.register(app)
 app.add_typer(corpus.app, name="corpus", help="Check, render and extend the labelled corpus.")

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cluster_nlp.cli.common import DbOption, console, db_url, fail
+from cluster_nlp.cli.common import DbOption, console, db_url, fail, progress_bar
 from cluster_nlp.config import get_settings
 from cluster_nlp.ingest.pipeline import IngestSummary, InputPathError, ingest
 from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
@@ -53,15 +52,7 @@ def ingest_command(
     )
     try:
         sessions = open_store(db_url(db))
-        with Progress(
-            TextColumn("[bold]ingest"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            transient=True,
-        ) as progress:
+        with progress_bar("ingest") as progress:
             task = progress.add_task("", total=None)
             summary = ingest(
                 paths,

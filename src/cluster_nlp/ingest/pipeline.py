@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
@@ -28,6 +30,7 @@ from cluster_nlp.store.documents import (
 
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md"})
 HASH_CHUNK = 1 << 20
+EXTRACTION_PACKAGES = ("pdfplumber", "pypdfium2", "py3langid")
 
 
 class Outcome(StrEnum):
@@ -89,6 +92,17 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
+@cache
+def text_extractor_version() -> str:
+    """A short hash of the ingestion code and the PDF packages: what decides a document's text."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    for package in EXTRACTION_PACKAGES:
+        digest.update(f"{package}=={version(package)}".encode())
+    return f"text-{digest.hexdigest()[:12]}"
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -109,7 +123,9 @@ def ingest(
     files = discover(paths)
     if on_total:
         on_total(len(files))
-    run_id = start_run(sessions, "ingest", {"paths": [str(p) for p in files[:50]], "engine": engine})
+    run_id = start_run(
+        sessions, "ingest", {"paths": [str(p) for p in files[:50]], "engine": engine}
+    )
     summary = IngestSummary(run_id=run_id)
 
     def record(item: FileOutcome) -> None:

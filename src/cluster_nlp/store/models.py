@@ -152,3 +152,22 @@ class EntityRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     normalized: Mapped[dict | None] = mapped_column(JSON)
     component: Mapped[str] = mapped_column(String(32))
+
+
+class PredictionRow(Base):
+    """One model version's tags for a document; a new version adds rows, never overwrites."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (UniqueConstraint("document_id", "model_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    model_version: Mapped[str] = mapped_column(String(64), index=True)
+    model_hash: Mapped[str] = mapped_column(String(64))
+    taxonomy_version: Mapped[str] = mapped_column(String(64))
+    extractor_version: Mapped[str] = mapped_column(String(64))
+    thresholds: Mapped[dict] = mapped_column(JSON)
+    groups: Mapped[dict] = mapped_column(JSON)
+    evidence: Mapped[dict] = mapped_column(JSON)
+    terms: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,305 @@
+"""``train``, ``evaluate``, ``predict``, ``tag`` and ``models``: the classifiers' commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.model import EmptyClassError
+from cluster_nlp.classify.predict import (
+    DEFAULT_MARGIN,
+    Predictor,
+    keyword_predictor,
+    predict_document,
+    trained_predictor,
+)
+from cluster_nlp.classify.tag import tag_documents
+from cluster_nlp.classify.train import (
+    KEYWORD_MODEL,
+    evaluate_classifiers,
+    split,
+    train_and_register,
+)
+from cluster_nlp.cli.common import DbOption, console, db_url, errors, fail, progress_bar
+from cluster_nlp.config import get_settings
+from cluster_nlp.corpus.schema import CorpusError
+from cluster_nlp.ingest.pipeline import text_extractor_version
+from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
+from cluster_nlp.nlp.extract import extract_entities
+from cluster_nlp.registry import (
+    ModelFileError,
+    TaxonomyMismatchError,
+    list_versions,
+    load_version,
+    promote,
+    read_metadata,
+    read_metrics,
+)
+from cluster_nlp.store.db import StoreError, open_store
+from cluster_nlp.taxonomy import GROUPS, TaxonomyError, UnknownLabelError, load_taxonomy
+
+LabelsOption = Annotated[
+    Path | None, typer.Option("--labels", help="labels JSONL [corpus/labels.jsonl]")
+]
+ModelsOption = Annotated[
+    Path | None, typer.Option("--models", help="model registry folder [models/]")
+]
+TaxonomyOption = Annotated[Path | None, typer.Option("--taxonomy", help="taxonomy YAML [packaged]")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="model version, or 'keyword' for the baseline [current]"),
+]
+USER_ERRORS = (
+    CorpusError,
+    EmptyClassError,
+    ModelFileError,
+    TaxonomyError,
+    TaxonomyMismatchError,
+    UnknownLabelError,
+    StoreError,
+)
+
+models_app = typer.Typer(help="List, inspect and promote model versions.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)
+    app.command("evaluate")(evaluate_command)
+    app.command("predict")(predict_command)
+    app.command("tag")(tag_command)
+    app.add_typer(models_app, name="models")
+
+
+def _paths(labels: Path | None, models: Path | None) -> tuple[Path, Path]:
+    settings = get_settings()
+    return labels or settings.corpus_dir / "labels.jsonl", models or settings.models_dir
+
+
+def load_predictor(model: str | None, models_dir: Path, taxonomy_path: Path | None) -> Predictor:
+    taxonomy = load_taxonomy(taxonomy_path)
+    if model == KEYWORD_MODEL:
+        return keyword_predictor(taxonomy)
+    return trained_predictor(load_version(models_dir, taxonomy, model))
+
+
+def train_command(
+    labels: LabelsOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="model registry folder [models/]")
+    ] = None,
+    taxonomy: TaxonomyOption = None,
+    version: Annotated[str | None, typer.Option(help="version name [timestamp]")] = None,
+    promote_it: Annotated[
+        bool, typer.Option("--promote", help="make it the current model")
+    ] = False,
+) -> None:
+    """Train the three group classifiers on the train split and register a new version."""
+    labels_path, models_dir = _paths(labels, out)
+    try:
+        with progress_bar("train") as progress:
+            task = progress.add_task("", total=len(GROUPS))
+            result = train_and_register(
+                labels_path,
+                load_taxonomy(taxonomy),
+                models_dir,
+                version=version,
+                on_group=lambda group: progress.update(task, advance=1, description=group),
+            )
+        if promote_it:
+            promote(models_dir, result.version)
+    except USER_ERRORS as error:
+        fail(str(error))
+    _print_metrics(
+        result.metrics["test"], result.metrics["baseline"], f"{result.version} (test split)"
+    )
+    console.print(f"registered {result.folder}" + (" and promoted it" if promote_it else ""))
+
+
+def _print_metrics(model: dict, baseline: dict, title: str) -> None:
+    table = Table(title=title)
+    for column in (
+        "group",
+        "micro-F1",
+        "macro-F1",
+        "P (micro)",
+        "R (micro)",
+        "baseline micro-F1",
+        "ECE",
+    ):
+        table.add_column(column, justify="right" if column != "group" else "left")
+    for group in GROUPS:
+        row = model[group]
+        table.add_row(
+            group,
+            f"{row['micro']['f1']:.3f}",
+            f"{row['macro']['f1']:.3f}",
+            f"{row['micro']['precision']:.3f}",
+            f"{row['micro']['recall']:.3f}",
+            f"{baseline[group]['micro']['f1']:.3f}",
+            f"{row['ece']:.3f}",
+        )
+    console.print(table)
+
+
+def evaluate_command(
+    labels: LabelsOption = None,
+    split_name: Annotated[str, typer.Option("--split", help="train, test or all")] = "test",
+    model: ModelOption = None,
+    models: ModelsOption = None,
+    taxonomy: TaxonomyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Evaluate a model version (or the keyword baseline) beside the baseline on labelled data."""
+    if split_name not in ("train", "test", "all"):
+        fail(f"--split must be train, test or all, not {split_name!r}", code=2)
+    labels_path, models_dir = _paths(labels, models)
+    try:
+        predictor = load_predictor(model, models_dir, taxonomy)
+        loaded_taxonomy = load_taxonomy(taxonomy)
+        examples = load_labeled_texts(labels_path, loaded_taxonomy)
+    except USER_ERRORS as error:
+        fail(str(error))
+    chosen = examples if split_name == "all" else split(examples, split_name)
+    report = {
+        "model": predictor.version,
+        "split": split_name,
+        "documents": len(chosen),
+        "metrics": evaluate_classifiers(predictor.classifiers, chosen, loaded_taxonomy),
+        "baseline": evaluate_classifiers(
+            keyword_predictor(loaded_taxonomy).classifiers, chosen, loaded_taxonomy
+        ),
+    }
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    _print_metrics(report["metrics"], report["baseline"], f"{predictor.version} on {split_name}")
+
+
+def predict_command(
+    files: Annotated[list[Path], typer.Argument(help=".pdf, .txt or .md files")],
+    model: ModelOption = None,
+    models: ModelsOption = None,
+    taxonomy: TaxonomyOption = None,
+    margin: Annotated[float, typer.Option(help="review margin around thresholds")] = DEFAULT_MARGIN,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = True,
+) -> None:
+    """Tag files without storing them: labels, scores, evidence passages and entities."""
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        fail(f"no such file: {missing[0]}", code=2)
+    try:
+        predictor = load_predictor(model, _paths(None, models)[1], taxonomy)
+    except USER_ERRORS as error:
+        fail(str(error))
+    settings = get_settings()
+    limits = ParseLimits(settings.file_timeout_s, settings.file_memory_mb, settings.workers)
+    failures = 0
+    for result in parse_files(files, "auto", limits):
+        if result.document is None:
+            errors.print(f"[red]failed[/] {result.path}: {result.error}", highlight=False)
+            failures += 1
+            continue
+        document = result.document
+        prediction = predict_document(document, predictor, text_extractor_version(), margin)
+        payload = {
+            "path": str(result.path),
+            "lang": document.lang,
+            **{group: prediction.groups[group].model_dump(mode="json") for group in GROUPS},
+            "evidence": {
+                label: [
+                    {key: item[key] for key in ("text", "page", "start", "end", "score")}
+                    for item in evidence
+                ]
+                for label, evidence in prediction.model_dump(mode="json")["evidence"].items()
+            },
+            "terms": prediction.terms,
+            "entities": [entity.model_dump(mode="json") for entity in extract_entities(document)],
+            "model_version": prediction.model_version,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False) if as_json else payload)
+    if failures:
+        raise typer.Exit(1)
+
+
+def tag_command(
+    db: DbOption = None,
+    model: ModelOption = None,
+    models: ModelsOption = None,
+    taxonomy: TaxonomyOption = None,
+    margin: Annotated[float, typer.Option(help="review margin around thresholds")] = DEFAULT_MARGIN,
+) -> None:
+    """Tag every stored document that this model version has not tagged yet."""
+    try:
+        predictor = load_predictor(model, _paths(None, models)[1], taxonomy)
+        sessions = open_store(db_url(db))
+        with progress_bar("tag") as progress:
+            task = progress.add_task("", total=None)
+            summary = tag_documents(
+                sessions,
+                predictor,
+                text_extractor_version(),
+                margin=margin,
+                on_total=lambda total: progress.update(task, total=total),
+                on_document=lambda prediction: progress.update(task, advance=1),
+            )
+    except USER_ERRORS as error:
+        fail(str(error))
+    console.print(
+        f"model {summary.model_version}: tagged {len(summary.tagged)}, "
+        f"{summary.needs_review} need review, {summary.skipped} already tagged"
+    )
+
+
+@models_app.command("list")
+def models_list(models: ModelsOption = None) -> None:
+    """Every registered version with its test-split micro-F1 per group."""
+    models_dir = _paths(None, models)[1]
+    table = Table(title=f"models in {models_dir}")
+    for column in ("version", "current", "trained on", *GROUPS):
+        table.add_column(column)
+    for entry in list_versions(models_dir):
+        metrics = read_metrics(models_dir, entry["version"]).get("test", {})
+        table.add_row(
+            entry["version"],
+            "*" if entry["current"] else "",
+            f"{entry.get('train_documents', '?')} docs",
+            *(
+                f"{metrics.get(group, {}).get('micro', {}).get('f1', float('nan')):.3f}"
+                for group in GROUPS
+            ),
+        )
+    console.print(table)
+
+
+@models_app.command("show")
+def models_show(
+    version: Annotated[str, typer.Argument(help="model version")], models: ModelsOption = None
+) -> None:
+    """A version's metadata and metrics as JSON."""
+    models_dir = _paths(None, models)[1]
+    try:
+        payload = {
+            "metadata": read_metadata(models_dir, version),
+            "metrics": read_metrics(models_dir, version),
+        }
+    except ModelFileError as error:
+        fail(str(error))
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[str, typer.Argument(help="model version")], models: ModelsOption = None
+) -> None:
+    """Make a version the current model (`models/current`)."""
+    models_dir = _paths(None, models)[1]
+    try:
+        promote(models_dir, version)
+    except ModelFileError as error:
+        fail(str(error))
+    console.print(f"current model: {version}")

@@ -1,0 +1,105 @@
+"""Tagging a document: labels with evidence that points at the right text, stored once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.predict import keyword_predictor, predict_document, trained_predictor
+from cluster_nlp.classify.tag import tag_documents
+from cluster_nlp.classify.train import train_and_register
+from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.registry import load_version
+from cluster_nlp.store.db import open_store
+from cluster_nlp.store.documents import save_document
+from cluster_nlp.store.predictions import load_prediction
+
+PARAGRAPHS = [
+    "Годовой отчёт кластера за прошлый год.",
+    "Акселератор отобрал двенадцать молодых команд и помог им найти первых заказчиков.",
+    "Консорциум университетов и компаний подписал договор о совместных исследованиях.",
+    "Подробности доступны у организаторов.",
+]
+
+
+def document_of(paragraphs: list[str]) -> ExtractedDocument:
+    text = "\n\n".join(paragraphs)
+    passages, offset = [], 0
+    for number, paragraph in enumerate(paragraphs):
+        page = 1 + number // 2
+        passages.append(
+            Passage(page=page, start=offset, end=offset + len(paragraph), text=paragraph, lang="ru")
+        )
+        offset += len(paragraph) + 2
+    quality = PageQuality(grade=1, letters=100, letter_ratio=0.8, cyrillic_ratio=1)
+    pages = [
+        Page(number=n, width=595, height=842, text="", engine="test", quality=quality)
+        for n in (1, 2)
+    ]
+    return ExtractedDocument(
+        path="doc.md",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        status=DocumentStatus.OK,
+        lang="ru",
+        text=text,
+        pages=pages,
+        passages=passages,
+    )
+
+
+@pytest.fixture
+def predictor(tiny_corpus: Path, tiny_taxonomy, tmp_path: Path):
+    train_and_register(tiny_corpus, tiny_taxonomy, tmp_path / "models", {"cv": 3}, version="v1")
+    return trained_predictor(load_version(tmp_path / "models", tiny_taxonomy, "v1"))
+
+
+def test_evidence_points_at_the_passage_that_carries_the_label(predictor):
+    document = document_of(PARAGRAPHS)
+    prediction = predict_document(document, predictor, "text-test", margin=0.05)
+    assert "startup_support" in prediction.labels("functions")
+    assert "consortium" in prediction.labels("institutional_forms")
+    for label, items in prediction.evidence.items():
+        for item in items:
+            assert document.text[item.start : item.end] == item.text
+    best = prediction.evidence["startup_support"][0]
+    assert best.text == PARAGRAPHS[1] and best.page == 1
+    assert prediction.evidence["consortium"][0].page == 2
+    assert prediction.model_version == "v1" and prediction.extractor_version == "text-test"
+    assert set(prediction.thresholds) == {
+        label for group in prediction.groups.values() for label in group.scores
+    }
+
+
+def test_margin_marks_borderline_labels_for_review(predictor):
+    document = document_of(PARAGRAPHS)
+    narrow = predict_document(document, predictor, "t", margin=0.0)
+    wide = predict_document(document, predictor, "t", margin=1.0)
+    assert all(not group.needs_review for group in narrow.groups.values())
+    for group in wide.groups.values():
+        assert set(group.needs_review) == set(group.scores)
+
+
+def test_keyword_baseline_predicts_from_cues(tiny_taxonomy):
+    document = document_of(PARAGRAPHS)
+    prediction = predict_document(document, keyword_predictor(tiny_taxonomy), "t")
+    assert prediction.labels("institutional_forms") == ["consortium"]
+    assert prediction.model_version == "keyword"
+    assert prediction.terms == {}
+
+
+def test_tagging_stores_each_version_once_and_never_overwrites(predictor, tiny_taxonomy, tmp_path):
+    sessions = open_store(f"sqlite:///{tmp_path}/store.db")
+    documents = [document_of(PARAGRAPHS), document_of(PARAGRAPHS[:2])]
+    for document in documents:
+        save_document(sessions, document, size_bytes=1)
+    first = tag_documents(sessions, predictor, "t")
+    assert sorted(first.tagged) == sorted(d.sha256 for d in documents)
+    assert tag_documents(sessions, predictor, "t").tagged == []
+    baseline = tag_documents(sessions, keyword_predictor(tiny_taxonomy), "t")
+    assert len(baseline.tagged) == 2
+    stored = load_prediction(sessions, documents[0].sha256, "v1")
+    assert stored == predict_document(documents[0], predictor, "t")
+    assert load_prediction(sessions, documents[0].sha256, "keyword").model_version == "keyword"
