@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     file_timeout_s: float = Field(120.0, gt=0, description="per-file parse limit in seconds")
     file_memory_mb: int = Field(1024, gt=64, description="address-space cap of a parse worker")
     workers: int = Field(2, ge=1)
+    tag_interval_s: int = Field(900, ge=10, description="tagging schedule when no cron is set")
+    tag_cron: str | None = Field(None, description="tagging schedule as a cron string")
+    retrain_cron: str = Field("0 3 * * 1", description="weekly retraining (Mondays 03:00)")
 
 
 def get_settings() -> Settings:

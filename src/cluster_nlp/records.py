@@ -206,3 +206,19 @@ class Prediction(Record):
 
     def labels(self, group: str) -> list[str]:
         return list(self.groups[group].labels)
+
+
+class Decision(Record):
+    """An analyst's verdict on a document's labels: the same three lists a prediction has.
+
+    The newest decision on a document is its label set for training; ``model_version`` says
+    which prediction the analyst was looking at when deciding.
+    """
+
+    document_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    analyst: str = Field(min_length=1)
+    model_version: str | None = None
+    formation_type: list[str] = []
+    functions: list[str] = []
+    institutional_forms: list[str] = []
+    note: str | None = None

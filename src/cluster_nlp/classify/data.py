@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from cluster_nlp.corpus.markdown import parse_markdown, plain_text
 from cluster_nlp.corpus.schema import LabelSet, read_label_records
+from cluster_nlp.store.decisions import latest_decisions
+from cluster_nlp.store.documents import SessionFactory, load_document
 from cluster_nlp.taxonomy import GROUPS, Taxonomy, UnknownLabelError
+
+DECISION_GENRE = "reviewed"
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class LabeledText:
     genre: str
     split: str
     labels: LabelSet
+    sha256: str | None = None  # of the document's file, to match stored documents and decisions
 
 
 def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledText]:
@@ -37,6 +42,7 @@ def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledTex
             )
         source = corpus_dir / record.source
         text = plain_text(parse_markdown(source.read_text(encoding="utf-8")))
+        pdf = corpus_dir / record.path
         examples.append(
             LabeledText(
                 doc_id=record.doc_id,
@@ -45,9 +51,54 @@ def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledTex
                 genre=record.genre.value,
                 split=record.split.value,
                 labels=record.label_set(),
+                sha256=hashlib.sha256(pdf.read_bytes()).hexdigest() if pdf.is_file() else None,
             )
         )
     return examples
+
+
+def decision_texts(sessions: SessionFactory, taxonomy: Taxonomy) -> list[LabeledText]:
+    """Analysts' newest decisions as training examples, with the stored documents' texts."""
+    examples = []
+    for decision in latest_decisions(sessions):
+        labels = LabelSet(**{group: getattr(decision, group) for group in GROUPS})
+        unknown = labels.unknown_ids(taxonomy)
+        if unknown:
+            group, label_id = unknown[0]
+            raise UnknownLabelError(
+                f"decision on {decision.document_id[:12]} has unknown {group} id {label_id!r}"
+            )
+        document = load_document(sessions, decision.document_id)
+        examples.append(
+            LabeledText(
+                doc_id=decision.document_id,
+                text=document.text,
+                lang=document.lang or "unknown",
+                genre=DECISION_GENRE,
+                split="train",
+                labels=labels,
+                sha256=decision.document_id,
+            )
+        )
+    return examples
+
+
+def merge_decisions(corpus: list[LabeledText], decisions: list[LabeledText]) -> list[LabeledText]:
+    """The corpus with analysts' decisions applied.
+
+    A decision on a corpus document (same file bytes) replaces its labels and keeps its split,
+    so the test split stays the same documents; other reviewed documents join the train split.
+    """
+    by_hash = {example.sha256: example for example in corpus if example.sha256}
+    replaced: dict[str, LabeledText] = {}
+    extra = []
+    for decision in decisions:
+        original = by_hash.get(decision.sha256)
+        if original is None:
+            extra.append(decision)
+        else:
+            replaced[original.doc_id] = replace(original, labels=decision.labels)
+    return [replaced.get(example.doc_id, example) for example in corpus] + extra
 
 
 def label_matrix(examples: list[LabeledText], group: str, taxonomy: Taxonomy) -> np.ndarray:

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from cluster_nlp.classify.data import LabeledText, data_hash, label_matrix, load_labeled_texts
+from cluster_nlp.classify.data import (
+    LabeledText,
+    data_hash,
+    label_matrix,
+    load_labeled_texts,
+    merge_decisions,
+)
 from cluster_nlp.classify.evaluate import group_metrics, subgroup_micro_f1
 from cluster_nlp.classify.keyword import KeywordClassifier
 from cluster_nlp.classify.model import GroupClassifier
@@ -119,8 +125,9 @@ def train_and_register(
     params: dict | None = None,
     version: str | None = None,
     on_group: Callable[[str], None] | None = None,
+    decisions: list[LabeledText] = (),
 ) -> TrainResult:
-    examples = load_labeled_texts(labels_path, taxonomy)
+    examples = merge_decisions(load_labeled_texts(labels_path, taxonomy), list(decisions))
     train, test = split(examples, "train"), split(examples, "test")
     classifiers = fit_classifiers(train, taxonomy, params, on_group)
     metrics = {
@@ -143,6 +150,7 @@ def train_and_register(
     metadata = {
         "labels": str(labels_path),
         "train_documents": len(train),
+        "reviewed_documents": len(decisions),
         "test_documents": len(test),
         "data_sha256": data_hash(examples),
         "taxonomy_version": taxonomy.version,
@@ -153,3 +161,36 @@ def train_and_register(
         models_dir, version, classifiers, metadata, metrics, model_card(version, metadata, metrics)
     )
     return TrainResult(version, folder, metrics)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    candidate: str
+    current: str | None
+    scores: dict[str, dict[str, float]]  # group -> {"candidate": micro-F1, "current": micro-F1}
+    gain: float  # mean micro-F1 over groups, candidate minus current
+    better: bool
+
+
+def compare_on_test(
+    candidate: tuple[str, dict],
+    current: tuple[str, dict] | None,
+    examples: list[LabeledText],
+    taxonomy: Taxonomy,
+    min_gain: float = 0.0,
+) -> Comparison:
+    """Whether ``candidate`` beats ``current`` on the test split by more than ``min_gain``."""
+    test = split(examples, "test")
+    new = evaluate_classifiers(candidate[1], test, taxonomy)
+    old = evaluate_classifiers(current[1], test, taxonomy) if current else None
+    scores = {
+        group: {
+            "candidate": new[group]["micro"]["f1"],
+            "current": old[group]["micro"]["f1"] if old else float("nan"),
+        }
+        for group in GROUPS
+    }
+    if old is None:
+        return Comparison(candidate[0], None, scores, float("inf"), True)
+    gain = float(np.mean([s["candidate"] - s["current"] for s in scores.values()]))
+    return Comparison(candidate[0], current[0], scores, gain, gain > min_gain)

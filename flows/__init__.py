@@ -1,0 +1,1 @@
+"""Prefect flows over the cluster_nlp library: thin wiring, settings, artifacts."""
