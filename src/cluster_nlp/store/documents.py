@@ -16,12 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cluster_nlp.records import (
-    BBox,
     DocumentStatus,
     ExtractedDocument,
     Page,
-    PageQuality,
     Passage,
+    Record,
     Table,
 )
 from cluster_nlp.store.models import (
@@ -81,35 +80,13 @@ def save_document(sessions: SessionFactory, document: ExtractedDocument, size_by
         error=document.error,
         engine=document.engine,
         text=document.text,
+        # The part tables' columns are the records' fields (tables are kept per page).
         pages=[
-            PageRow(
-                number=page.number,
-                width=page.width,
-                height=page.height,
-                text=page.text,
-                status=page.status.value,
-                engine=page.engine,
-                quality=page.quality.model_dump(mode="json"),
-            )
-            for page in document.pages
+            PageRow(**page.model_dump(mode="json", exclude={"tables"})) for page in document.pages
         ],
-        passages=[
-            PassageRow(
-                page=passage.page,
-                start=passage.start,
-                end=passage.end,
-                lang=passage.lang,
-                text=passage.text,
-                bbox=passage.bbox.model_dump() if passage.bbox else None,
-            )
-            for passage in document.passages
-        ],
+        passages=[PassageRow(**passage.model_dump(mode="json")) for passage in document.passages],
         tables=[
-            TableRow(
-                page=table.page,
-                cells=table.cells,
-                bbox=table.bbox.model_dump() if table.bbox else None,
-            )
+            TableRow(**table.model_dump(mode="json"))
             for page in document.pages
             for table in page.tables
         ],
@@ -149,13 +126,7 @@ def load_document(sessions: SessionFactory, document_id: str) -> ExtractedDocume
             return None
         tables_by_page: dict[int, list[Table]] = {}
         for table in row.tables:
-            tables_by_page.setdefault(table.page, []).append(
-                Table(
-                    page=table.page,
-                    cells=table.cells,
-                    bbox=BBox(**table.bbox) if table.bbox else None,
-                )
-            )
+            tables_by_page.setdefault(table.page, []).append(record_from_row(Table, table))
         return ExtractedDocument(
             path=row.source_path,
             sha256=row.id,
@@ -167,29 +138,22 @@ def load_document(sessions: SessionFactory, document_id: str) -> ExtractedDocume
             text=row.text,
             pages=[
                 Page(
-                    number=page.number,
-                    width=page.width,
-                    height=page.height,
-                    text=page.text,
-                    status=page.status,
-                    engine=page.engine,
-                    quality=PageQuality(**page.quality),
+                    **row_fields(Page, page, exclude={"tables"}),
                     tables=tables_by_page.get(page.number, []),
                 )
                 for page in row.pages
             ],
-            passages=[
-                Passage(
-                    page=passage.page,
-                    start=passage.start,
-                    end=passage.end,
-                    text=passage.text,
-                    lang=passage.lang,
-                    bbox=BBox(**passage.bbox) if passage.bbox else None,
-                )
-                for passage in row.passages
-            ],
+            passages=[record_from_row(Passage, passage) for passage in row.passages],
         )
+
+
+def row_fields(record_type: type[Record], row: object, exclude: set[str] = frozenset()) -> dict:
+    """The values of a row whose columns are named like the record's fields."""
+    return {name: getattr(row, name) for name in record_type.model_fields if name not in exclude}
+
+
+def record_from_row(record_type: type[Record], row: object) -> Record:
+    return record_type.model_validate(row_fields(record_type, row))
 
 
 def document_summaries(sessions: SessionFactory) -> list[dict]:

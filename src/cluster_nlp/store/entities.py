@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from cluster_nlp.records import DocumentStatus, Entity
-from cluster_nlp.store.documents import SessionFactory
+from cluster_nlp.store.documents import SessionFactory, record_from_row
 from cluster_nlp.store.models import DocumentRow, EntityExtractionRow, EntityRow
 
 
@@ -57,13 +57,7 @@ def save_entities(
             EntityRow(
                 document_id=document_id,
                 extractor_version=extractor_version,
-                label=entity.label,
-                text=entity.text,
-                start=entity.start,
-                end=entity.end,
-                page=entity.page,
-                normalized=entity.normalized,
-                component=entity.component,
+                **entity.model_dump(mode="json"),  # the columns are the record's fields
             )
             for entity in entities
         )
@@ -90,15 +84,4 @@ def load_entities(
             )
             .order_by(EntityRow.start, EntityRow.end)
         )
-        return [
-            Entity(
-                text=row.text,
-                label=row.label,
-                start=row.start,
-                end=row.end,
-                page=row.page,
-                normalized=row.normalized,
-                component=row.component,
-            )
-            for row in rows
-        ]
+        return [record_from_row(Entity, row) for row in rows]

@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from cluster_nlp.records import DocumentStatus, Prediction
-from cluster_nlp.store.documents import SessionFactory
+from cluster_nlp.store.documents import SessionFactory, record_from_row
 from cluster_nlp.store.models import DocumentRow, PredictionRow
 
 
@@ -59,6 +59,4 @@ def load_prediction(
         )
         if row is None:
             return None
-        return Prediction.model_validate(
-            {field: getattr(row, field) for field in Prediction.model_fields}
-        )
+        return record_from_row(Prediction, row)
