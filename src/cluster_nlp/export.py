@@ -29,7 +29,6 @@ from cluster_nlp.store.models import (
 from cluster_nlp.taxonomy import GROUPS
 
 TOP_ENTITIES = 10
-REGION_PREFIX = "RU-"
 
 
 class ExportFormat(StrEnum):
@@ -40,13 +39,8 @@ class ExportFormat(StrEnum):
 
 def region_code(normalized: dict | None) -> str | None:
     """The Russian federal subject a normalised place belongs to, if any."""
-    if not normalized:
-        return None
-    for key in ("region", "region_code", "code"):
-        value = normalized.get(key)
-        if isinstance(value, str) and value.startswith(REGION_PREFIX):
-            return value
-    return None
+    value = (normalized or {}).get("region_code")
+    return value if isinstance(value, str) else None
 
 
 def _latest_entities(sessions: SessionFactory) -> dict[str, list[EntityRow]]:
