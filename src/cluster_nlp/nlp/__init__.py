@@ -1,0 +1,1 @@
+"""Entity extraction: spaCy pipelines, and the gazetteers and normalisers behind them."""
