@@ -1,0 +1,194 @@
+"""``cluster-nlp corpus``: check, render and merge the labelled corpus.
+
+Each command parses its options, calls one library function and presents the result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cluster_nlp.config import get_settings
+from cluster_nlp.corpus.check import CheckReport, check_corpus
+from cluster_nlp.corpus.merge import MergeError, merge_drafts
+from cluster_nlp.corpus.render import planned_count, render_corpus
+from cluster_nlp.corpus.requirements import load_requirements
+from cluster_nlp.corpus.schema import CorpusError
+from cluster_nlp.taxonomy import GROUPS, Taxonomy, TaxonomyError, load_taxonomy
+
+app = typer.Typer(help="Check, render and merge the labelled corpus.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True, soft_wrap=True)  # one error, one line, however long
+
+CorpusOption = Annotated[
+    Path | None,
+    typer.Option("--corpus", help="Corpus folder (default: CLUSTER_NLP_CORPUS_DIR or ./corpus)."),
+]
+TaxonomyOption = Annotated[
+    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: the packaged one).")
+]
+RequirementsOption = Annotated[
+    Path | None,
+    typer.Option("--requirements", help="Corpus requirements YAML (default: the packaged one)."),
+]
+
+
+def _corpus_dir(corpus: Path | None) -> Path:
+    return corpus if corpus is not None else get_settings().corpus_dir
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _taxonomy(path: Path | None) -> Taxonomy:
+    try:
+        return load_taxonomy(path)
+    except TaxonomyError as err:
+        raise _fail(str(err)) from err
+
+
+@app.command()
+def check(
+    corpus: CorpusOption = None,
+    taxonomy: TaxonomyOption = None,
+    requirements: RequirementsOption = None,
+) -> None:
+    """Check labels.jsonl, sources, PDFs and the corpus requirements; exit 1 on any error."""
+    loaded = _taxonomy(taxonomy)
+    try:
+        report = check_corpus(_corpus_dir(corpus), loaded, load_requirements(requirements))
+    except CorpusError as err:
+        raise _fail(str(err)) from err
+    _print_report(report, loaded)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def render(
+    corpus: CorpusOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Render just this doc id (repeatable).")
+    ] = None,
+) -> None:
+    """Render corpus/src/*.md to corpus/pdf/*.pdf for every document in labels.jsonl."""
+    folder = _corpus_dir(corpus)
+    try:
+        total = planned_count(folder, only)
+        with Progress(
+            TextColumn("rendering"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+        ) as progress:
+            task = progress.add_task("", total=total)
+            rendered = render_corpus(
+                folder,
+                only,
+                lambda pdf: progress.update(task, advance=1, description=pdf.path.name),
+            )
+    except CorpusError as err:
+        raise _fail(str(err)) from err
+    pages = sum(pdf.pages for pdf in rendered)
+    console.print(f"rendered {len(rendered)} PDFs ({pages} pages) into {folder / 'pdf'}")
+
+
+@app.command()
+def merge(
+    drafts: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Writer drafts (JSONL).", metavar="DRAFT.jsonl...", exists=True, dir_okay=False
+        ),
+    ],
+    corpus: CorpusOption = None,
+    taxonomy: TaxonomyOption = None,
+    requirements: RequirementsOption = None,
+) -> None:
+    """Merge writer drafts into labels.jsonl: locate entities, assign stratified splits."""
+    loaded = _taxonomy(taxonomy)
+    try:
+        result = merge_drafts(drafts, _corpus_dir(corpus), loaded, load_requirements(requirements))
+    except MergeError as err:
+        for problem in err.problems:
+            errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+        raise typer.Exit(code=1) from err
+    except CorpusError as err:
+        raise _fail(str(err)) from err
+    for warning in result.warnings:
+        errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    console.print(
+        f"labels.jsonl: {len(result.records)} records "
+        f"({len(result.added)} added, {len(result.updated)} updated)"
+    )
+
+
+def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
+    summary = Table(title="Corpus")
+    for column in ("documents", "ru", "en", "train", "test", "negative", "with entities"):
+        summary.add_column(column, justify="right")
+    summary.add_row(
+        *(
+            str(value)
+            for value in (
+                report.documents,
+                report.by_lang["ru"],
+                report.by_lang["en"],
+                report.by_split["train"],
+                report.by_split["test"],
+                report.negatives,
+                sum(report.docs_with_entities.values()),
+            )
+        )
+    )
+    console.print(summary)
+
+    labels = Table(title="Documents per label")
+    for column, justify in (
+        ("label", "left"),
+        ("train", "right"),
+        ("test", "right"),
+        ("ru", "right"),
+        ("en", "right"),
+        ("total", "right"),
+    ):
+        labels.add_column(column, justify=justify, no_wrap=True)
+    for group in GROUPS:
+        labels.add_row(f"[bold]{group}[/bold]")
+        for label_id in taxonomy.group_ids(group):
+            splits, langs = report.label_counts[label_id], report.label_counts_by_lang[label_id]
+            labels.add_row(
+                f"  {label_id}",
+                str(splits["train"]),
+                str(splits["test"]),
+                str(langs["ru"]),
+                str(langs["en"]),
+                str(sum(splits.values())),
+            )
+    console.print(labels)
+
+    entities = Table(title="Entity mentions")
+    for column, justify in (("type", "left"), ("ru", "right"), ("en", "right"), ("total", "right")):
+        entities.add_column(column, justify=justify)
+    for entity_type, counts in report.entity_counts.items():
+        entities.add_row(
+            entity_type, str(counts["ru"]), str(counts["en"]), str(sum(counts.values()))
+        )
+    console.print(entities)
+
+    for issue in report.issues:
+        errors.print(
+            f"[red]error[/red] {escape(f'[{issue.kind}] {issue.message}')}", highlight=False
+        )
+    verdict = "[green]corpus OK[/green]" if report.ok else f"[red]{len(report.issues)} errors[/red]"
+    console.print(verdict)

@@ -1,0 +1,42 @@
+"""The corpus's global requirements (``requirements.yaml``), validated at load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cluster_nlp.corpus.schema import CorpusError, LabelSet, validation_message
+
+DEFAULT_REQUIREMENTS_PATH = Path(__file__).parent / "requirements.yaml"
+
+
+class CorpusRequirements(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_documents: int = Field(ge=0)
+    min_share_ru: float = Field(ge=0.0, le=1.0)
+    min_docs_per_label: int = Field(ge=0)
+    min_docs_with_entities: int = Field(ge=0)
+    min_docs_with_entities_per_lang: int = Field(ge=0)
+    test_share: float = Field(gt=0.0, lt=1.0)
+    min_negative_documents: int = Field(ge=0)
+    negative_max_labels: int = Field(ge=0)
+
+    def is_negative(self, labels: LabelSet) -> bool:
+        return labels.total <= self.negative_max_labels
+
+
+def load_requirements(path: Path | None = None) -> CorpusRequirements:
+    source = path or DEFAULT_REQUIREMENTS_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CorpusError(f"cannot read {source}: {err.strerror}") from err
+    except yaml.YAMLError as err:
+        raise CorpusError(f"{source} is not valid YAML: {' '.join(str(err).split())}") from err
+    try:
+        return CorpusRequirements.model_validate(raw)
+    except ValidationError as err:
+        raise CorpusError(f"{source}: {validation_message(err)}") from err
