@@ -15,7 +15,6 @@ from cluster_nlp.nlp.normalize import (
     normalize_money,
     normalize_percent,
 )
-
 from cluster_nlp.nlp.pipeline import LANGUAGES, RULER_ID_PREFIX, pipeline
 from cluster_nlp.records import Entity, ExtractedDocument, Passage
 

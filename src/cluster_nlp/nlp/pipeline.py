@@ -11,22 +11,31 @@ import json
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import NamedTuple
 
 import spacy
 import yaml
 from spacy.language import Language
 from spacy.util import load_config, load_model_from_config
 
+from cluster_nlp.config import get_settings
 from cluster_nlp.nlp import natasha_ner  # noqa: F401  (registers the natasha_ner factory)
 
 DATA = Path(__file__).with_name("data")
 LANGUAGES = ("ru", "en")
+DEFAULTS_PATH = DATA / "default_pipeline.yaml"
+# rules: natasha and the entity ruler; trained: the corpus-trained ner alone; combined: both.
+PIPELINE_KINDS = ("rules", "trained", "combined")
 # Ruler patterns carry ids with this prefix, so each entity can say which component found it.
 RULER_ID_PREFIX = "entity_ruler:"
 
 
 class PatternError(ValueError):
     """A pattern data file is malformed (one line, naming the file and the entry)."""
+
+
+class PipelineChoiceError(ValueError):
+    """The default-pipeline file is malformed or names a model that is not there (one line)."""
 
 
 def _numeric_patterns(lang: str) -> list[dict]:
@@ -90,20 +99,65 @@ def ruler_patterns(lang: str) -> list[dict]:
     return _numeric_patterns(lang) + term_patterns(lang)
 
 
-def build_pipeline(lang: str) -> Language:
-    """A fresh pipeline for ``lang`` from ``nlp/data/<lang>.cfg``, initialised."""
+def build_pipeline(lang: str, kind: str = "rules", model: Path | None = None) -> Language:
+    """A fresh pipeline for ``lang``, initialised.
+
+    ``rules``: ``nlp/data/<lang>.cfg`` (natasha and the entity ruler); ``trained``: the spaCy
+    pipeline saved at ``model``; ``combined``: the rules, then the trained ``ner`` from
+    ``model``, which keeps the spans the rules set and only fills the gaps between them.
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"no entity pipeline for language {lang!r}; have {', '.join(LANGUAGES)}")
+    if kind not in PIPELINE_KINDS:
+        raise ValueError(f"no pipeline kind {kind!r}; have {', '.join(PIPELINE_KINDS)}")
+    if kind != "rules":
+        if model is None or not (model / "config.cfg").is_file():
+            raise PipelineChoiceError(f"the {kind} {lang} pipeline needs a trained model: {model}")
+        trained = spacy.load(model)
+        if kind == "trained":
+            return trained
     config = load_config(DATA / f"{lang}.cfg")
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
     nlp.initialize()
+    if kind == "combined":
+        nlp.add_pipe("ner", source=trained, last=True)
     return nlp
+
+
+class PipelineChoice(NamedTuple):
+    kind: str
+    model: Path | None  # the trained model's folder, for "trained" and "combined"
+
+
+def default_choices(path: Path = DEFAULTS_PATH) -> dict[str, PipelineChoice]:
+    """Each language's default pipeline, as ``cluster-nlp train-ner`` decided it.
+
+    Model folders in the file are relative to the models folder (``CLUSTER_NLP_MODELS_DIR``).
+    """
+    entries = yaml.safe_load(path.read_text("utf-8"))
+    if not isinstance(entries, dict) or set(entries) != set(LANGUAGES):
+        raise PipelineChoiceError(f"{path.name}: needs one entry for each of {LANGUAGES}")
+    choices = {}
+    for lang, entry in entries.items():
+        if not isinstance(entry, dict) or entry.get("pipeline") not in PIPELINE_KINDS:
+            raise PipelineChoiceError(f"{path.name}: {lang} needs pipeline: {PIPELINE_KINDS}")
+        needs_model = entry["pipeline"] != "rules"
+        if needs_model != bool(entry.get("model")):
+            raise PipelineChoiceError(
+                f"{path.name}: {lang}: rules takes no model; trained and combined need one"
+            )
+        model = get_settings().models_dir / entry["model"] if needs_model else None
+        choices[lang] = PipelineChoice(entry["pipeline"], model)
+    return choices
 
 
 @cache
 def pipeline(lang: str) -> Language:
-    """The pipeline for ``lang``, built once per process."""
-    return build_pipeline(lang)
+    """The default pipeline for ``lang`` (``nlp/data/default_pipeline.yaml``), built once."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no entity pipeline for language {lang!r}; have {', '.join(LANGUAGES)}")
+    choice = default_choices()[lang]
+    return build_pipeline(lang, choice.kind, choice.model)
 
 
 EXTRACTOR_PACKAGES = ("spacy", "natasha", "slovnet", "pymorphy3")
@@ -113,14 +167,17 @@ EXTRACTOR_PACKAGES = ("spacy", "natasha", "slovnet", "pymorphy3")
 def extractor_version() -> str:
     """A short hash of everything that decides what the extractor finds.
 
-    The configs, patterns and gazetteers under ``nlp/data`` and the versions of the NLP
-    packages: change any of them and stored entities are told apart from the new ones.
+    The configs, patterns and gazetteers under ``nlp/data``, the trained models the defaults
+    use and the versions of the NLP packages: change any of them and stored entities are told
+    apart from the new ones.
     """
     digest = hashlib.sha256()
-    for path in sorted(DATA.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(DATA).as_posix().encode())
-            digest.update(path.read_bytes())
+    folders = [DATA, *(choice.model for choice in default_choices().values() if choice.model)]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(path.read_bytes())
     for package in EXTRACTOR_PACKAGES:
         digest.update(f"{package}=={version(package)}".encode())
     return f"ner-{digest.hexdigest()[:12]}"
