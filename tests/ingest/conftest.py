@@ -194,3 +194,116 @@ def scanned_pdf(tmp_path_factory: pytest.TempPathFactory, dejavu_font: Path) -> 
     pdf.showPage()
     pdf.save()
     return path
+
+
+# Two pages of columns that once came out interleaved. Page 1: the right column, pushed half a
+# line down by its heading, ends halfway down the page on a one-word line; the left one goes on
+# alone. Page 2: both columns justified so loosely that their word spaces are over half the
+# gutter.
+UNEVEN_TITLE = "A port city turns an AI watchdog into an industry"
+UNEVEN_LEFT = [
+    [
+        "When the national agency for the supervision",
+        "of artificial intelligence chose the port",
+        "city, local politicians celebrated loudly",
+        "as if their team had won a cup final.",
+    ],
+    [
+        "The agency was given its statute by royal",
+        "decree in August, and its tasks include",
+        "overseeing the rules once they apply and",
+        "supervising the sandbox. The decree ended",
+        "a long contest between cities, while also",
+        "making Spain the first member state of the",
+        "union with a dedicated supervisory body.",
+    ],
+    [
+        "City officials have since tried to market",
+        "the port as a place where anyone who needs",
+        "to understand the regulation should be",
+        "present, and business associations organise",
+        "visits for compliance teams from the capital.",
+    ],
+]
+UNEVEN_RIGHT_TOP = [
+    "Officials stress that the regulator must",
+    "keep its distance from any institution it",
+    "might one day supervise.",
+]
+UNEVEN_HEADING = "Sceptics"
+UNEVEN_RIGHT = [
+    ["Not everyone is persuaded: start-ups", "fear being watched a little too", "closely."],
+    ["Supporters reply that the point is to build", "a niche rather than to compete on volume."],
+]
+LOOSE_LEFT = [
+    "Regional administrations increasingly",
+    "terminate unproductive land leases",
+    "whenever developers postpone their",
+    "construction, arguing that abandoned",
+    "industrial plots undermine municipal",
+    "development plans.",
+]
+LOOSE_RIGHT = [
+    "Developers counter that financing",
+    "conditions deteriorated sharply after",
+    "interest rates climbed, leaving their",
+    "investment programmes without any",
+    "affordable construction credit at all",
+    "in the region.",
+]
+LOOSE_WIDTH, LOOSE_GUTTER = 210.0, 18.0  # word spaces of 11 to 16 pt
+
+
+@dataclass(frozen=True)
+class UnevenColumnsPdf:
+    path: Path
+    pages: tuple[tuple[str, ...], ...]  # the passages of each page, in reading order
+
+
+def _justified(pdf: canvas.Canvas, x: float, y: float, lines: list[str], width: float) -> None:
+    """Lines flush on both sides (the last one flush left), word by word."""
+    for index, line in enumerate(lines):
+        words = line.split(" ")
+        ink = sum(pdfmetrics.stringWidth(word, FONT, 10) for word in words)
+        space = pdfmetrics.stringWidth(" ", FONT, 10)
+        if index < len(lines) - 1:
+            space = (width - ink) / (len(words) - 1)
+        cursor = x
+        for word in words:
+            pdf.drawString(cursor, y - index * LEADING, word)
+            cursor += pdfmetrics.stringWidth(word, FONT, 10) + space
+
+
+@pytest.fixture(scope="session")
+def uneven_columns_pdf(
+    tmp_path_factory: pytest.TempPathFactory, dejavu_font: Path
+) -> UnevenColumnsPdf:
+    _register(dejavu_font)
+    path = tmp_path_factory.mktemp("pdfs") / "uneven_columns.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    pdf.setTitle("")
+    pdf.setFont(FONT, 16)
+    pdf.drawString(LEFT_COLUMN_X, PAGE_HEIGHT - 70, UNEVEN_TITLE)
+    top = PAGE_HEIGHT - 110
+    _columns(pdf, top, [UNEVEN_LEFT, [UNEVEN_RIGHT_TOP]])
+    # The heading takes three leadings and a paragraph skip: the lines below it fall half a
+    # line box (5 pt of 10) above the lines of the left column.
+    heading = top - len(UNEVEN_RIGHT_TOP) * LEADING - PARAGRAPH_SKIP - LEADING
+    pdf.setFont(FONT, 13)
+    pdf.drawString(RIGHT_COLUMN_X, heading, UNEVEN_HEADING)
+    _columns(pdf, heading - 2 * LEADING - PARAGRAPH_SKIP, [[], UNEVEN_RIGHT])
+    pdf.showPage()
+    pdf.setFont(FONT, 10)
+    _justified(pdf, LEFT_COLUMN_X, PAGE_HEIGHT - 80, LOOSE_LEFT, LOOSE_WIDTH)
+    right = LEFT_COLUMN_X + LOOSE_WIDTH + LOOSE_GUTTER
+    _justified(pdf, right, PAGE_HEIGHT - 80, LOOSE_RIGHT, LOOSE_WIDTH)
+    pdf.showPage()
+    pdf.save()
+    first = (
+        UNEVEN_TITLE,
+        *(" ".join(lines) for lines in UNEVEN_LEFT),
+        " ".join(UNEVEN_RIGHT_TOP),
+        UNEVEN_HEADING,
+        *(" ".join(lines) for lines in UNEVEN_RIGHT),
+    )
+    return UnevenColumnsPdf(path, (first, (" ".join(LOOSE_LEFT), " ".join(LOOSE_RIGHT))))

@@ -205,3 +205,13 @@ def test_auto_can_read_tables_with_pdfplumber_instead(monkeypatch, two_column_pd
     assert [table.cells for table in document.pages[1].tables] == [
         [list(row) for row in two_column_pdf.table]
     ]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_uneven_and_loosely_justified_columns_are_never_interleaved(engine, uneven_columns_pdf):
+    document = extract(uneven_columns_pdf.path, engine=engine, ocr=False)
+    pages = [
+        tuple(passage.text for passage in document.passages if passage.page == number)
+        for number in (1, 2)
+    ]
+    assert pages == list(uneven_columns_pdf.pages)

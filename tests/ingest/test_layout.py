@@ -45,6 +45,7 @@ LEFT = ["Left column opens the story", "and keeps going down here.", "It ends on
 RIGHT = ["Right column starts another", "story that is told apart.", "It ends on its third line."]
 LEFT_TEXT = " ".join(LEFT)
 RIGHT_TEXT = " ".join(RIGHT)
+TITLE = "A title that runs across both of the columns below"
 
 
 def test_two_columns_on_shared_baselines_are_read_one_after_the_other():
@@ -59,13 +60,8 @@ def test_three_columns_are_read_left_to_right():
 
 
 def test_full_width_title_is_read_before_the_columns_below_it():
-    title = words("A title that runs across both of the columns below", 50, 60, size=14)
-    page = column(LEFT, 50, 100) + title + column(RIGHT, 220, 100)
-    assert read(page) == [
-        "A title that runs across both of the columns below",
-        LEFT_TEXT,
-        RIGHT_TEXT,
-    ]
+    page = column(LEFT, 50, 100) + words(TITLE, 50, 60, size=14) + column(RIGHT, 220, 100)
+    assert read(page) == [TITLE, LEFT_TEXT, RIGHT_TEXT]
 
 
 def test_full_width_caption_cuts_the_columns_into_bands():
@@ -211,3 +207,105 @@ def test_page_turned_sideways_is_read_upright_and_boxes_map_back(direction):
     assert read(turned) == [" ".join(upright_lines)]
     for before, after in zip(upright, turned, strict=True):
         assert (after.x0, after.top, after.x1, after.bottom) == pytest.approx(before[1:])
+
+
+def justified(lines: list[str], x: float, top: float, width: float) -> list[Word]:
+    """Lines set flush on both sides: each line's word spaces stretched to fill ``width``."""
+    placed = []
+    for index, line in enumerate(lines):
+        tokens = line.split(" ")
+        space = (width - CHAR * sum(map(len, tokens))) / (len(tokens) - 1)
+        cursor, y = x, top + index * LEADING
+        for token in tokens:
+            placed.append(Word(token, cursor, y, cursor + CHAR * len(token), y + 10.0))
+            cursor += CHAR * len(token) + space
+    return placed
+
+
+def rounded_tops(page_words: list[Word]) -> list[Word]:
+    """Every other word's top a hundredth of a point higher, as PDFium's boxes come."""
+    return [
+        word._replace(top=word.top + 0.01) if index % 2 else word
+        for index, word in enumerate(page_words)
+    ]
+
+
+SHORT_LEFT = [
+    "The agency was given its statute",
+    "by royal decree, making Spain the",
+    "first member state of the union to",
+    "create a dedicated supervisory body",
+    "before the law on intelligence was",
+    "even adopted by the parliament.",
+]
+SHORT_RIGHT = ["Not everyone is persuaded by it:", "start-ups fear being watched too", "closely."]
+LOOSE_LEFT = [  # set 160 pt wide: word spaces of 7 to 11 pt
+    "Loose lines spread their few",
+    "words far apart in a narrow",
+    "column, and the spaces grow",
+    "wide where the words are long.",
+]
+LOOSE_RIGHT = [
+    "The other column is set just",
+    "as loosely, its words spread",
+    "out to fill the measure up",
+    "to its very final line here.",
+]
+RIVER = ["Rivers of space run", "down a page where", "words line up by"]
+RAGGED_LEFT = [  # the first line juts 20 pt further towards the gutter than the others
+    "The left column starts a story that runs",
+    *["and it keeps on going down the page," for _ in range(10)],
+    "until it ends.",
+]
+RAGGED_RIGHT = [
+    "The right column tells another one,",
+    *["which also keeps going down the page" for _ in range(10)],
+    "to its end.",
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (  # right column half a line above the left one, shorter, ending on a one-word line
+            rounded_tops(column(SHORT_LEFT, 50, 100)) + column(SHORT_RIGHT, 250, 95),
+            [" ".join(SHORT_LEFT), " ".join(SHORT_RIGHT)],
+        ),
+        (  # a 16 pt gutter, less than twice the word spaces: no outlier of its rows
+            justified(LOOSE_LEFT, 50, 100, 160) + justified(LOOSE_RIGHT, 226, 100, 160),
+            [" ".join(LOOSE_LEFT), " ".join(LOOSE_RIGHT)],
+        ),
+        (  # under a title: a gutter allowed one crossing line must not widen over the jut
+            words(TITLE, 50, 60, size=14)
+            + column(RAGGED_LEFT, 50, 100)
+            + column(RAGGED_RIGHT, 258, 100),
+            [TITLE, " ".join(RAGGED_LEFT), " ".join(RAGGED_RIGHT)],
+        ),
+    ],
+    ids=["short-column-half-a-line-off", "loosely-justified-columns", "ragged-line-in-gutter"],
+)
+def test_columns_are_never_interleaved(page, expected):
+    assert read(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (  # the loose line is measured against its own spaces, not the tight line's
+            column(LEFT, 50, 100) + justified(LOOSE_RIGHT, 220, 100, 160),
+            [*LEFT, *LOOSE_RIGHT],
+        ),
+        (  # short lines under a loose line leave its spaces free, but are no column beyond
+            justified(["Loose words spread wide"], 50, 100, 160)
+            + column(["Short end.", "Next."], 50, 113),
+            ["Loose words spread wide", "Short end.", "Next."],
+        ),
+        (  # spaces of three lines overlap by 17-20 pt, still less than the spaces themselves
+            justified(RIVER, 50, 100, 160),
+            RIVER,
+        ),
+    ],
+    ids=["loose-beside-tight", "loose-over-short-lines", "river-of-spaces"],
+)
+def test_loosely_justified_lines_stay_whole(page, expected):
+    assert sorted(line.text for line in build_lines(page)) == sorted(expected)

@@ -32,6 +32,8 @@ def test_invalid_values_are_refused():
         settings.LayoutSettings.model_validate({**good, "row_overlap": 1.5})
     with pytest.raises(ValidationError, match="unknown_threshold"):
         settings.LayoutSettings.model_validate({**good, "unknown_threshold": 1})
+    with pytest.raises(ValidationError, match="line_overlap must be above row_overlap"):
+        settings.LayoutSettings.model_validate({**good, "line_overlap": good["row_overlap"]})
 
 
 def test_patterns_are_compiled_and_checked():

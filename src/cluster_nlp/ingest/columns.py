@@ -98,7 +98,11 @@ def _split_into_bands(lines: list[Line], settings: LayoutSettings) -> list[list[
         return None
     em = median(line.size for line in narrow)
     blockers = int(settings.blocker_share * len(narrow))
-    gutters = _gutters(narrow, x0, x1, em, settings, blockers)
+    min_width = settings.gutter_min_em * em
+    gutters = [
+        _free_core(narrow, gutter, min_width)
+        for gutter in _gutters(narrow, x0, x1, em, settings, blockers)
+    ]
     if not gutters:
         return None
     columns = _columns([line for line in narrow if not _intrudes(line, gutters)], gutters)
@@ -127,6 +131,23 @@ def _split_into_bands(lines: list[Line], settings: LayoutSettings) -> list[list[
             bands.append(keyed[key])
         previous_key = key
     return bands if len(bands) > 1 else None
+
+
+def _free_core(
+    lines: Sequence[Line], gutter: tuple[float, float], min_width: float
+) -> tuple[float, float]:
+    """The widest part of ``gutter`` that no line enters, if one is wide enough. A strip allowed
+    a few crossing lines also widens over the ragged ends of column lines, and the longest of
+    them would then fill over half of it and cut the columns into bands at its row."""
+    free = [gutter]
+    for line in lines:
+        free = [
+            part
+            for start, end in free
+            for part in ((start, min(end, line.x0)), (max(start, line.x1), end))
+            if part[1] - part[0] >= min_width
+        ]
+    return max(free, key=lambda part: part[1] - part[0], default=gutter)
 
 
 def _intrudes(line: Line, gutters: Sequence[tuple[float, float]]) -> bool:

@@ -8,7 +8,7 @@ paragraphs, so all engines read a page the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
@@ -111,30 +111,104 @@ def is_vertical(word: Word) -> bool:
     return len(word.text) > 2 and word.height > 1.5 * (word.x1 - word.x0)
 
 
+_Band = tuple[float, float, list[Word]]  # top and bottom of a band, and the words in it
+_Strip = tuple[float, float]  # left and right edges of a vertical strip of the page
+
+
 def build_lines(words: Iterable[Word], settings: LayoutSettings | None = None) -> list[Line]:
     """Group horizontal words into rows, then cut each row at wide gaps into segments, top to
     bottom. Vertical words are left out: ``vertical_lines`` reads them."""
     settings = settings or layout_settings()
-    lines: list[Line] = []
     upright = (word for word in words if not is_vertical(word))
-    for row in _rows(upright, settings.row_overlap, settings.tall_word):
+    rows = _rows(upright, settings.row_overlap, settings.tall_word, settings.line_overlap)
+    for row in rows:
         row.sort(key=lambda word: word.x0)
-        gap_limit = settings.segment_gap_em * _middle([word.height for word in row])
-        gaps = [right.x0 - left.x1 for left, right in pairwise(row)]
-        if len(gaps) > 1:  # a justified line spreads all its spaces alike: only outliers split
-            gap_limit = max(gap_limit, settings.segment_gap_ratio * max(min(gaps), 0.0))
-        segment = [row[0]]
-        reach = row[0].x1
-        for word in row[1:]:
-            if word.x0 - reach >= gap_limit:
-                lines.append(Line.of_sorted(segment, reach))
-                segment = []
-                reach = word.x1
-            segment.append(word)
-            reach = max(reach, word.x1)
-        lines.append(Line.of_sorted(segment, reach))
+    lines = [line for index in range(len(rows)) for line in _segments(rows, index, settings)]
     lines.sort(key=lambda line: (line.top, line.x0))
     return lines
+
+
+def _segments(rows: list[list[Word]], index: int, settings: LayoutSettings) -> list[Line]:
+    """Row ``index`` cut into segments: first at the wide gaps that open onto a column gutter
+    (see ``_opens_on_gutter``), then each piece at the wide gaps that stand out among its own
+    gaps. A justified line spreads all its spaces alike, loosely in a narrow column, so a
+    piece's spaces are measured against each other, not against those across the gutter."""
+    row = rows[index]
+    height = _middle([word.height for word in row])
+    wide = settings.segment_gap_em * height
+    gaps = sorted(right.x0 - left.x1 for left, right in pairwise(row))
+    # Wider than the row's usual word space (its lower median): a run of word spaces that
+    # happen to line up (a river) is always narrower than the spaces themselves.
+    width = max(settings.gutter_min_em * height, gaps[(len(gaps) - 1) // 2] if gaps else 0.0)
+    pieces = _cut_at(
+        row,
+        lambda start, end: (
+            end - start >= wide
+            and _opens_on_gutter(rows, index, (start, end), width, settings.gutter_rows)
+        ),
+    )
+    segments: list[Line] = []
+    for piece in pieces:
+        piece_gaps = [right.x0 - left.x1 for left, right in pairwise(piece)]
+        outlier = wide
+        if len(piece_gaps) > 1:
+            outlier = max(wide, settings.segment_gap_ratio * max(min(piece_gaps), 0.0))
+        for segment in _cut_at(piece, lambda start, end, limit=outlier: end - start >= limit):
+            segments.append(Line.of_sorted(segment, max(word.x1 for word in segment)))
+    return segments
+
+
+def _cut_at(words: list[Word], cuts: Callable[[float, float], bool]) -> list[list[Word]]:
+    """Words (left to right) cut at the gaps, from the right edge of the words before to the
+    next word, that ``cuts`` accepts."""
+    parts = [[words[0]]]
+    reach = words[0].x1
+    for word in words[1:]:
+        if cuts(reach, word.x0):
+            parts.append([])
+            reach = word.x1
+        parts[-1].append(word)
+        reach = max(reach, word.x1)
+    return parts
+
+
+def _opens_on_gutter(
+    rows: list[list[Word]], index: int, strip: _Strip, width: float, count: int
+) -> bool:
+    """Whether the gap ``strip`` of row ``index`` runs on as a gutter through ``count`` rows
+    next to it (above, below, or both): each with text on both sides of a part of the strip at
+    least ``width`` wide that no word enters. Loosely justified lines either side of a gutter
+    space their words almost as widely as the gutter, so only the rows around tell them apart.
+    A row with text on one side only (a column that ended) is no evidence either way."""
+    above, free = _runs_through(reversed(rows[max(index - count, 0) : index]), [strip], width)
+    below, _ = _runs_through(rows[index + 1 : index + 1 + count - above], free, width)
+    return above + below >= count
+
+
+def _runs_through(
+    rows: Iterable[list[Word]], free: list[_Strip], width: float
+) -> tuple[int, list[_Strip]]:
+    """How many of ``rows``, in turn, the ``free`` parts of a strip run through as a gutter,
+    and the parts still free after them."""
+    passed = 0
+    for row in rows:
+        narrowed = free
+        for word in row:
+            narrowed = [
+                part
+                for start, end in narrowed
+                for part in ((start, min(end, word.x0)), (max(start, word.x1), end))
+                if part[1] - part[0] >= width
+            ]
+        narrowed = [
+            (start, end)
+            for start, end in narrowed
+            if any(word.x1 <= start for word in row) and any(word.x0 >= end for word in row)
+        ]
+        if not narrowed:
+            break
+        free, passed = narrowed, passed + 1
+    return passed, free
 
 
 def vertical_lines(words: Iterable[Word]) -> list[Line]:
@@ -162,42 +236,61 @@ def vertical_lines(words: Iterable[Word]) -> list[Line]:
     return lines
 
 
-def _rows(words: Iterable[Word], overlap: float, tall: float) -> list[list[Word]]:
-    """Words sharing a row. Each row keeps the band of its first word, so rows of two columns
-    set half a line apart do not chain into one; a word taller than ``tall`` times the usual
-    height (a big brace, an integral, a two-line formula) stands for a usual-height band around
-    its middle, so that it cannot pull two lines into one row."""
+def _rows(
+    words: Iterable[Word], overlap: float, tall: float, line_overlap: float
+) -> list[list[Word]]:
+    """Words sharing a row, in two passes: the words of each printed line (boxes equal but for
+    rounding: ``line_overlap``) gather into a strand, then whole strands gather into rows.
+
+    A line joins a row whole or not at all: a column set half a line off its neighbour
+    overlaps the neighbour's rows by about ``overlap``, and word by word the rounding of a box
+    (a hundredth of a point) would decide which words of a line join the neighbour's row,
+    leaving sparse rows whose wide gaps no longer stand out at the gutter. Each row keeps the
+    band of its first strand, so rows of two columns set half a line apart do not chain into
+    one; a word taller than ``tall`` times the usual height (a big brace, an integral, a
+    two-line formula) stands for a usual-height band around its middle, so that it cannot pull
+    two lines into one row."""
     kept = [word for word in words if word.bottom > word.top and word.text.strip()]
     if not kept:
         return []
     usual = _middle([word.bottom - word.top for word in kept])
-    rows: list[tuple[float, float, list[Word]]] = []
-    open_rows: list[int] = []
+    bands: list[_Band] = []
     for word in sorted(kept, key=lambda word: (word.top, word.x0)):
         top, bottom = word.top, word.bottom
         if bottom - top > tall * usual:
             middle = (top + bottom) / 2
             top, bottom = middle - usual / 2, middle + usual / 2
+        bands.append((top, bottom, [word]))
+    strands = _gather(bands, line_overlap)
+    return [members for _, _, members in _gather(strands, overlap)]
+
+
+def _gather(bands: list[_Band], overlap: float) -> list[_Band]:
+    """Bands (by top) merged into groups: a band joins the open group whose band (that of its
+    first member) it overlaps most, by at least ``overlap`` of the smaller height."""
+    groups: list[_Band] = []
+    open_groups: list[int] = []
+    for top, bottom, words in bands:
         height = bottom - top
-        if open_rows:  # most words belong to the row of the word before them
-            row_top, row_bottom, members = rows[open_rows[-1]]
-            if min(row_bottom, bottom) - max(row_top, top) >= overlap * min(
-                row_bottom - row_top, height
+        if open_groups:  # most bands belong to the group of the band before them
+            group_top, group_bottom, members = groups[open_groups[-1]]
+            if min(group_bottom, bottom) - max(group_top, top) >= overlap * min(
+                group_bottom - group_top, height
             ):
-                members.append(word)
+                members.extend(words)
                 continue
-        open_rows = [index for index in open_rows if rows[index][1] > top]
+        open_groups = [index for index in open_groups if groups[index][1] > top]
         best, best_share = None, overlap
-        for index in open_rows:
-            row_top, row_bottom, _ = rows[index]
-            share = (min(row_bottom, bottom) - max(row_top, top)) / min(
-                row_bottom - row_top, height
+        for index in open_groups:
+            group_top, group_bottom, _ = groups[index]
+            share = (min(group_bottom, bottom) - max(group_top, top)) / min(
+                group_bottom - group_top, height
             )
             if share >= best_share:
                 best, best_share = index, share
         if best is None:
-            rows.append((top, bottom, [word]))
-            open_rows.append(len(rows) - 1)
+            groups.append((top, bottom, list(words)))
+            open_groups.append(len(groups) - 1)
         else:
-            rows[best][2].append(word)
-    return [row for _, _, row in rows]
+            groups[best][2].extend(words)
+    return groups

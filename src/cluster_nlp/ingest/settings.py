@@ -12,7 +12,14 @@ from importlib import resources
 from typing import Annotated, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -33,10 +40,12 @@ class EngineSettings(_Settings):
 
 class LayoutSettings(_Settings):
     row_overlap: Share
+    line_overlap: Share
     tall_word: Positive
     segment_gap_em: Positive
     segment_gap_ratio: Positive
     gutter_min_em: Positive
+    gutter_rows: int = Field(ge=1)
     min_column_share: Share
     min_column_lines: int = Field(ge=1)
     spanning_share: Share
@@ -47,6 +56,12 @@ class LayoutSettings(_Settings):
     size_change: Share
     short_line_share: Share
     continuation_look_back: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _line_tighter_than_row(self) -> LayoutSettings:
+        if self.line_overlap <= self.row_overlap:
+            raise ValueError("line_overlap must be above row_overlap")
+        return self
 
 
 class HyphenationSettings(_Settings):
