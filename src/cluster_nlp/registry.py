@@ -29,15 +29,7 @@ VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # Types beyond skops's defaults that our models are made of. Anything else in a file is
 # refused: skops only builds objects of trusted types, so a crafted file cannot run code.
-TRUSTED_TYPES = frozenset(
-    {
-        "cluster_nlp.classify.features.fold_digits",
-        "cluster_nlp.classify.features.lemmatize",
-        "cluster_nlp.classify.model.GroupClassifier",
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._SigmoidCalibration",
-    }
-)
+TRUSTED_TYPES = frozenset({"cluster_nlp.classify.model.GroupClassifier"})
 
 
 class ModelFileError(ValueError):

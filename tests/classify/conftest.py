@@ -1,14 +1,20 @@
-"""A tiny taxonomy and corpus made by the tests: two or three labels per group."""
+"""A tiny taxonomy and corpus made by the tests: two or three labels per group.
+
+Training is the slow part, so one tiny model version is trained per session
+(``trained_models``); a test that changes a model works on its own copy (``models_copy``).
+"""
 
 from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.taxonomy import load_taxonomy
 
 LABELS = {
@@ -45,7 +51,7 @@ SENTENCES = {
         "The programme coaches early startups and finds them their first customers.",
     ],
     "education_training": [
-        "Университеты открыли новые магистерские программы по анализу данных вместе с работодателями.",
+        "Университеты открыли магистерские программы по анализу данных вместе с работодателями.",
         "Работодатели участвуют в подготовке специалистов и читают курсы студентам.",
         "Employers co-design degree programmes and training courses for students.",
     ],
@@ -88,14 +94,18 @@ def taxonomy_yaml() -> dict:
     return {**packaged, "groups": groups}
 
 
-@pytest.fixture
-def tiny_taxonomy_path(tmp_path: Path) -> Path:
-    path = tmp_path / "taxonomy.yaml"
+TINY_PARAMS = {"cv": 3}
+TINY_VERSION = "v1"
+
+
+@pytest.fixture(scope="session")
+def tiny_taxonomy_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("taxonomy") / "taxonomy.yaml"
     path.write_text(yaml.safe_dump(taxonomy_yaml(), allow_unicode=True), "utf-8")
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_taxonomy(tiny_taxonomy_path: Path):
     return load_taxonomy(tiny_taxonomy_path)
 
@@ -138,4 +148,31 @@ def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
 
 @pytest.fixture
 def tiny_corpus(tmp_path: Path) -> Path:
+    """A corpus of the test's own, free to edit."""
     return make_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def shared_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same corpus for the whole session: read it, never change it."""
+    return make_corpus(tmp_path_factory.mktemp("shared") / "corpus")
+
+
+@pytest.fixture(scope="session")
+def tiny_params() -> dict:
+    """Classifier parameters for tiny corpora (three folds, not five)."""
+    return dict(TINY_PARAMS)
+
+
+@pytest.fixture(scope="session")
+def trained_models(shared_corpus: Path, tiny_taxonomy, tmp_path_factory) -> Path:
+    """A registry holding version ``v1`` trained on ``shared_corpus``; never change it."""
+    models = tmp_path_factory.mktemp("trained") / "models"
+    train_and_register(shared_corpus, tiny_taxonomy, models, TINY_PARAMS, version=TINY_VERSION)
+    return models
+
+
+@pytest.fixture
+def models_copy(trained_models: Path, tmp_path: Path) -> Path:
+    """A copy of ``trained_models`` that the test may change."""
+    return Path(shutil.copytree(trained_models, tmp_path / "models"))

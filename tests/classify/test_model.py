@@ -1,4 +1,4 @@
-"""Group classifiers: the estimator contract, threshold tuning, training on a tiny corpus."""
+"""Group classifiers: features, the estimator contract, tuning, training on a tiny corpus."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import pytest
 from sklearn.base import clone
 
 from cluster_nlp.classify.data import label_matrix, load_labeled_texts
-from cluster_nlp.classify.features import lemmatize
+from cluster_nlp.classify.features import (
+    cue_counts,
+    fit_word_features,
+    lemmatize,
+    pack_vocabulary,
+    passages_of,
+    unpack_vocabulary,
+)
 from cluster_nlp.classify.model import EmptyClassError, GroupClassifier, best_threshold
 from cluster_nlp.classify.train import (
     evaluate_classifiers,
@@ -15,6 +22,63 @@ from cluster_nlp.classify.train import (
     keyword_classifiers,
     split,
 )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # inflected Russian words meet at their lemma
+        ("Кластеры объединяют стартапы.", "кластер объединять стартап"),
+        # a name inside a sentence is dropped; the sentence's first word is kept
+        ("Резиденты работают в Новосибирске.", "резидент работать в"),
+        ("Кластер в Halden растёт. Новые члены вступили.", "кластер в расти новый член вступить"),
+        # acronyms are terms, not names; numbers never become words
+        ("АНО и AI-команды создали 12 продуктов.", "ано и ai-команда создать продукт"),
+        # a line break starts a new sentence (headings, list items)
+        ("Итоги\nИнновационный центр", "итог инновационный центр"),
+        ("Start-ups joined the programmes", "start-up join the programm"),
+    ],
+)
+def test_lemmatize_keeps_how_a_text_talks_not_whom_it_names(text, expected):
+    assert lemmatize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Первый абзац достаточно длинный, чтобы стоять отдельно.", 1),
+        ("Заголовок\n\nАбзац под заголовком, достаточно длинный для passage.", 1),
+        (
+            "Абзац один: достаточно длинный для отдельного passage.\n\n\n\n"
+            "Абзац два: тоже достаточно длинный для отдельного passage.",
+            2,
+        ),
+        ("Абзац, достаточно длинный, чтобы стоять отдельно.\n\nХвост", 2),
+        ("", 1),
+    ],
+)
+def test_passages_are_paragraphs_with_headings_joined_to_the_next(text, expected):
+    passages = passages_of(text)
+    assert len(passages) == expected
+    assert all(word in " ".join(passages) for word in text.split())
+
+
+def test_cue_counts_match_stems_per_label():
+    cues = (("технопарк", "science park"), ("консорциум",), ())
+    texts = ["Резиденты технопарков и Science Park; консорциум.", "ничего"]
+    np.testing.assert_array_equal(cue_counts(texts, cues), [[2, 1, 0], [0, 0, 0]])
+
+
+def test_packed_vocabulary_transforms_like_the_original():
+    texts = ["кластер растёт быстро", "кластер и технопарк", "технопарк растёт", "новый кластер"]
+    original = fit_word_features(texts, min_df=2, max_df=0.9)
+    packed = unpack_vocabulary(*pack_vocabulary(original), min_df=2, max_df=0.9)
+    np.testing.assert_allclose(
+        packed.transform(texts).toarray(), original.transform(texts).toarray(), rtol=1e-6
+    )
+    terms, idf = pack_vocabulary(original)
+    with pytest.raises(ValueError, match="terms but"):
+        unpack_vocabulary(terms, idf[:-1], min_df=2, max_df=0.9)
 
 
 @pytest.mark.parametrize(
@@ -30,42 +94,53 @@ def test_best_threshold(truth, scores, expected):
     assert best_threshold(np.array(truth), np.array(scores)) == pytest.approx(expected)
 
 
-def test_estimator_contract_init_stores_params_fit_returns_self(tiny_corpus, tiny_taxonomy):
-    model = GroupClassifier(labels=("a", "b"), C=2.0, cv=3)
-    assert model.get_params()["C"] == 2.0
+def test_estimator_contract_init_stores_params_fit_returns_self(shared_corpus, tiny_taxonomy):
+    model = GroupClassifier(labels=("a", "b"), Cs=(1.0, 2.0), cv=3)
+    assert model.get_params()["Cs"] == (1.0, 2.0)
     assert clone(model).get_params() == model.get_params()
     assert not hasattr(model, "thresholds_")
-    examples = load_labeled_texts(tiny_corpus, tiny_taxonomy)
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
     labels = tuple(tiny_taxonomy.group_ids("functions"))
-    fitted = GroupClassifier(labels=labels, cv=3)
-    assert (
-        fitted.fit([e.text for e in examples], label_matrix(examples, "functions", tiny_taxonomy))
-        is fitted
-    )
+    fitted = GroupClassifier(labels=labels, Cs=(0.5, 8.0), cv=3)
+    Y = label_matrix(examples, "functions", tiny_taxonomy)
+    assert fitted.fit([e.text for e in examples], Y) is fitted
     assert list(fitted.classes_) == list(labels)
+    assert fitted.C_ in (0.5, 8.0)
     assert fitted.thresholds_.shape == (len(labels),)
+    assert fitted.oof_scores_.shape == Y.shape
+    assert ((fitted.oof_scores_ >= 0) & (fitted.oof_scores_ <= 1)).all()
     assert len(fitted.cv_f1_) == 3
+    assert GroupClassifier(labels=labels, C=3.0, cv=3).fit(
+        [e.text for e in examples], Y
+    ).C_ == pytest.approx(3.0)
 
 
-def test_empty_class_is_a_one_line_error():
+@pytest.mark.parametrize(
+    ("params", "Y", "message"),
+    [
+        ({"labels": ("a", "b")}, [[1, 0], [0, 0], [1, 0], [0, 0]], "label 'b' has 0 positive"),
+        ({"labels": ("a",)}, [[1, 0], [0, 1], [1, 0], [0, 1]], "Y must have shape"),
+        ({"labels": ("a",), "view": "sentences"}, [[1], [0], [1], [0]], "view must be one of"),
+        ({"labels": ("a",), "cues": (("x",), ("y",))}, [[1], [0], [1], [0]], "cues lists 2"),
+    ],
+)
+def test_bad_training_input_is_a_one_line_error(params, Y, message):
     texts = ["один текст", "другой текст", "третий текст", "четвёртый текст"]
-    with pytest.raises(EmptyClassError, match="label 'b' has 0 positive training documents"):
-        GroupClassifier(labels=("a", "b"), cv=2).fit(texts, [[1, 0], [0, 0], [1, 0], [0, 0]])
+    with pytest.raises(ValueError, match=message) as error:
+        GroupClassifier(cv=2, **params).fit(texts, Y)
+    assert "\n" not in str(error.value)
+    if "positive" in message:
+        assert error.type is EmptyClassError
 
 
-def test_wrong_label_matrix_shape_is_refused():
-    with pytest.raises(ValueError, match="Y must have shape"):
-        GroupClassifier(labels=("a",)).fit(["x", "y"], [[1, 0], [0, 1]])
-
-
+@pytest.mark.parametrize("view", ["document", "passages"])
 def test_trained_model_learns_held_out_documents_with_a_baseline_beside_it(
-    tiny_corpus, tiny_taxonomy
+    shared_corpus, tiny_taxonomy, tiny_params, view
 ):
-    examples = load_labeled_texts(tiny_corpus, tiny_taxonomy)
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
     train, test = split(examples, "train"), split(examples, "test")
-    model = evaluate_classifiers(
-        fit_classifiers(train, tiny_taxonomy, {"cv": 3}), test, tiny_taxonomy
-    )
+    classifiers = fit_classifiers(train, tiny_taxonomy, {**tiny_params, "view": view})
+    model = evaluate_classifiers(classifiers, test, tiny_taxonomy)
     baseline = evaluate_classifiers(keyword_classifiers(tiny_taxonomy), test, tiny_taxonomy)
     for group in ("functions", "institutional_forms"):
         assert model[group]["micro"]["f1"] >= 0.8
@@ -74,9 +149,23 @@ def test_trained_model_learns_held_out_documents_with_a_baseline_beside_it(
         assert 0.0 <= model[group]["ece"] <= 1.0
 
 
-def test_top_terms_are_words_of_the_document(tiny_corpus, tiny_taxonomy):
-    examples = load_labeled_texts(tiny_corpus, tiny_taxonomy)
-    model = fit_classifiers(split(examples, "train"), tiny_taxonomy, {"cv": 3})["functions"]
+def test_cue_features_carry_labels_the_words_never_showed(tiny_taxonomy):
+    """A cue the training texts never contain still counts, through its label's cue feature."""
+    texts = [f"Документ {n}: акселератор помог командам." for n in range(6)] + [
+        f"Документ {n}: отчёт о погоде." for n in range(6)
+    ]
+    Y = np.array([[1]] * 6 + [[0]] * 6)
+    cues = (("акселератор", "стартап"),)
+    model = GroupClassifier(labels=("startup_support",), cues=cues, C=10.0, cv=3).fit(texts, Y)
+    unseen = model.predict_proba(["Стартапы стартапам рассказали о стартапах."])[0, 0]
+    plain = model.predict_proba(["Команды рассказали о погоде."])[0, 0]
+    assert unseen > plain
+
+
+def test_top_terms_are_words_of_the_document(trained_models, tiny_taxonomy):
+    from cluster_nlp.registry import load_version
+
+    model = load_version(trained_models, tiny_taxonomy, "v1").classifiers["functions"]
     text = "Акселератор отобрал двенадцать молодых команд и помог им найти первых заказчиков."
     terms = model.top_terms(text, "startup_support")
     lemmas = set(lemmatize(text).split())

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cluster_nlp.classify.data import load_labeled_texts
 from cluster_nlp.classify.predict import keyword_predictor, predict_document, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
-from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
 from cluster_nlp.store.db import open_store
@@ -51,9 +49,8 @@ def document_of(paragraphs: list[str]) -> ExtractedDocument:
 
 
 @pytest.fixture
-def predictor(tiny_corpus: Path, tiny_taxonomy, tmp_path: Path):
-    train_and_register(tiny_corpus, tiny_taxonomy, tmp_path / "models", {"cv": 3}, version="v1")
-    return trained_predictor(load_version(tmp_path / "models", tiny_taxonomy, "v1"))
+def predictor(trained_models: Path, tiny_taxonomy):
+    return trained_predictor(load_version(trained_models, tiny_taxonomy, "v1"))
 
 
 def test_evidence_points_at_the_passage_that_carries_the_label(predictor):
@@ -61,7 +58,7 @@ def test_evidence_points_at_the_passage_that_carries_the_label(predictor):
     prediction = predict_document(document, predictor, "text-test", margin=0.05)
     assert "startup_support" in prediction.labels("functions")
     assert "consortium" in prediction.labels("institutional_forms")
-    for label, items in prediction.evidence.items():
+    for items in prediction.evidence.values():
         for item in items:
             assert document.text[item.start : item.end] == item.text
     best = prediction.evidence["startup_support"][0]

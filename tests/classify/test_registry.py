@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import skops.io as sio
 import yaml
 from sklearn.linear_model import LogisticRegression
 
 from cluster_nlp.classify.data import load_labeled_texts
-from cluster_nlp.classify.train import train_and_register
+from cluster_nlp.classify.train import fit_classifiers, split
 from cluster_nlp.registry import (
     MODEL_FILE,
     ModelFileError,
@@ -25,16 +26,8 @@ from cluster_nlp.registry import (
 from cluster_nlp.taxonomy import UnknownLabelError, load_taxonomy
 
 
-@pytest.fixture
-def trained(tiny_corpus: Path, tiny_taxonomy, tmp_path: Path):
-    models = tmp_path / "models"
-    result = train_and_register(tiny_corpus, tiny_taxonomy, models, {"cv": 3}, version="v1")
-    return models, result
-
-
-def test_version_folder_has_model_metrics_card_and_hashes(trained, tiny_taxonomy):
-    models, result = trained
-    folder = models / "v1"
+def test_version_folder_has_model_metrics_card_and_hashes(trained_models, tiny_taxonomy):
+    folder = trained_models / "v1"
     assert {p.name for p in folder.iterdir()} == {
         "model.skops",
         "metadata.json",
@@ -48,23 +41,37 @@ def test_version_folder_has_model_metrics_card_and_hashes(trained, tiny_taxonomy
     assert set(metrics) == {"test", "baseline", "cross_validation", "thresholds"}
     assert "by_genre" in metrics["test"]["functions"]
     assert "| functions |" in (folder / "model-card.md").read_text()
+    assert metadata["chosen_C"].keys() == metrics["test"].keys()
 
 
-def test_promote_and_load_round_trip(trained, tiny_taxonomy, tiny_corpus):
-    models, _ = trained
+def test_model_file_stays_small_and_holds_no_vectorizer(trained_models):
+    """The vocabulary is packed into arrays: no dict of terms and no functions in the file."""
+    path = trained_models / "v1" / MODEL_FILE
+    assert path.stat().st_size < 200_000
+    assert sio.get_untrusted_types(file=path) == ["cluster_nlp.classify.model.GroupClassifier"]
+
+
+def test_promote_and_load_round_trip(models_copy, tiny_taxonomy, shared_corpus, tiny_params):
+    models = models_copy
     assert current_version(models) is None
     promote(models, "v1")
     assert current_version(models) == "v1"
     loaded = load_version(models, tiny_taxonomy)
-    examples = load_labeled_texts(tiny_corpus, tiny_taxonomy)
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
     texts = [e.text for e in examples[:5]]
     assert loaded.classifiers["functions"].predict_proba(texts).shape == (5, 3)
+    refit = fit_classifiers(split(examples, "train"), tiny_taxonomy, tiny_params)
+    for group, model in loaded.classifiers.items():
+        np.testing.assert_allclose(model.predict_proba(texts), refit[group].predict_proba(texts))
+        assert model.top_terms(texts[0], model.classes_[0]) == refit[group].top_terms(
+            texts[0], model.classes_[0]
+        )
     assert [v["version"] for v in list_versions(models)] == ["v1"]
     assert list_versions(models)[0]["current"] is True
 
 
-def test_unknown_version_and_bad_names_are_refused(trained, tiny_taxonomy):
-    models, _ = trained
+def test_unknown_version_and_bad_names_are_refused(trained_models, tiny_taxonomy):
+    models = trained_models
     with pytest.raises(ModelFileError, match="not found"):
         load_version(models, tiny_taxonomy, "v9")
     with pytest.raises(ModelFileError, match="invalid model version name"):
@@ -73,8 +80,8 @@ def test_unknown_version_and_bad_names_are_refused(trained, tiny_taxonomy):
         promote(models, "v9")
 
 
-def test_tampered_model_file_is_refused(trained, tiny_taxonomy):
-    models, _ = trained
+def test_tampered_model_file_is_refused(models_copy, tiny_taxonomy):
+    models = models_copy
     path = models / "v1" / MODEL_FILE
     data = bytearray(path.read_bytes())
     data[-40] ^= 0xFF
@@ -104,8 +111,8 @@ def test_trusted_types_of_the_wrong_shape_are_refused(tmp_path: Path):
         load_classifiers(path)
 
 
-def test_model_trained_on_another_taxonomy_is_refused(trained, tiny_taxonomy_path, tmp_path):
-    models, _ = trained
+def test_model_trained_on_another_taxonomy_is_refused(trained_models, tiny_taxonomy_path, tmp_path):
+    models = trained_models
     changed = yaml.safe_load(tiny_taxonomy_path.read_text())
     changed["groups"][1]["labels"][0]["definition"] += " Revised."
     other = tmp_path / "other.yaml"

@@ -1,23 +1,33 @@
 """Text features that survive Russian inflection and do not memorise a corpus's phrasing.
 
-Two views of the text: word uni- and bigrams over lemmas (pymorphy3 for Cyrillic words, a
-light suffix rule for Latin ones), and character n-grams inside word boundaries. Digits are
-folded and rare terms dropped, so figures and one-off names cannot become features.
+Two views of a text:
+
+- word uni- and bigrams over lemmas (pymorphy3 for Cyrillic words, a light suffix rule for
+  Latin ones). Digits never become words, capitalised words inside a sentence (names of
+  places, clusters, companies, people) are dropped, and so are terms in fewer than two or in
+  more than half of the training documents: what is left is how a text talks about a cluster,
+  not which cluster it names;
+- counts of the taxonomy's cue phrases per label, the analysts' prior knowledge, which the
+  model learns to trust label by label.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
+import numpy as np
 import pymorphy3
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
-WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+from cluster_nlp.taxonomy import Taxonomy, cue_regex
+
+# A word, or a sentence boundary (end punctuation or a line break) as a token of its own.
+TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[.!?…]|\n")
 CYRILLIC = re.compile(r"[а-яё]")
-DIGITS = re.compile(r"\d+")
 ENGLISH_SUFFIXES = ("ies", "es", "s", "ing", "ed", "ly")
+WORD_PATTERN = r"(?u)\b\w[\w-]+\b"
 
 
 @cache
@@ -36,41 +46,97 @@ def lemma(word: str) -> str:
     return word
 
 
+def _is_name(word: str) -> bool:
+    """Capitalised but not an acronym: "Новосибирске", "Halden" (not "АНО", "AI-команды")."""
+    head = word.split("-", 1)[0]
+    return head[0].isupper() and not head.isupper()
+
+
 def lemmatize(text: str) -> str:
-    """The text as space-separated lemmas (the word view's preprocessor)."""
-    return " ".join(lemma(word) for word in WORD.findall(text))
+    """The text as space-separated lemmas, without names inside sentences (the word view)."""
+    lemmas = []
+    sentence_start = True
+    for token in TOKEN.findall(text):
+        if not token[0].isalpha():
+            sentence_start = True
+            continue
+        if sentence_start or not _is_name(token):
+            lemmas.append(lemma(token))
+        sentence_start = False
+    return " ".join(lemmas)
 
 
-def fold_digits(text: str) -> str:
-    """Lower case with every number folded to one digit (the character view's preprocessor)."""
-    return DIGITS.sub("0", text.lower())
-
-
-def text_features(min_df: int = 2, max_df: float = 0.9) -> FeatureUnion:
-    return FeatureUnion(
-        [
-            (
-                "lemmas",
-                TfidfVectorizer(
-                    preprocessor=lemmatize,
-                    token_pattern=r"(?u)\b\w[\w-]+\b",
-                    ngram_range=(1, 2),
-                    min_df=min_df,
-                    max_df=max_df,
-                    sublinear_tf=True,
-                ),
-            ),
-            (
-                "chars",
-                TfidfVectorizer(
-                    preprocessor=fold_digits,
-                    analyzer="char_wb",
-                    ngram_range=(3, 5),
-                    min_df=min_df,
-                    max_df=max_df,
-                    sublinear_tf=True,
-                    max_features=60_000,
-                ),
-            ),
-        ]
+def word_features(min_df: int = 2, max_df: float = 0.5) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        preprocessor=lemmatize,
+        token_pattern=WORD_PATTERN,
+        ngram_range=(1, 2),
+        min_df=min_df,
+        max_df=max_df,
+        sublinear_tf=True,
+        dtype=np.float32,
     )
+
+
+def fit_word_features(texts: Sequence[str], min_df: int, max_df: float) -> TfidfVectorizer:
+    return word_features(min_df, max_df).fit(texts)
+
+
+def pack_vocabulary(vectorizer: TfidfVectorizer) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted word view as two arrays: its terms (UTF-8, one per line) and their idf.
+
+    A vocabulary dict written as JSON costs hundreds of bytes a term; these arrays cost a few.
+    """
+    terms = "\n".join(vectorizer.get_feature_names_out()).encode("utf-8")
+    return np.frombuffer(terms, dtype=np.uint8).copy(), vectorizer.idf_.astype(np.float32)
+
+
+def unpack_vocabulary(
+    terms: np.ndarray, idf: np.ndarray, min_df: int, max_df: float
+) -> TfidfVectorizer:
+    """The fitted word view that ``pack_vocabulary`` packed."""
+    names = bytes(terms).decode("utf-8").split("\n") if len(terms) else []
+    if len(names) != len(idf):
+        raise ValueError(f"packed vocabulary has {len(names)} terms but {len(idf)} idf weights")
+    vectorizer = word_features(min_df, max_df)
+    vectorizer.vocabulary_ = {name: index for index, name in enumerate(names)}
+    vectorizer.idf_ = idf.astype(np.float64)
+    return vectorizer
+
+
+@lru_cache(maxsize=4096)
+def _pattern(cue: str) -> re.Pattern[str]:
+    return cue_regex(cue)
+
+
+def cue_counts(texts: Sequence[str], cues: Sequence[Sequence[str]]) -> np.ndarray:
+    """Occurrences of each label's cue phrases in each text: shape (texts, labels)."""
+    patterns = [[_pattern(cue) for cue in label_cues] for label_cues in cues]
+    return np.array(
+        [[sum(len(p.findall(text)) for p in label) for label in patterns] for text in texts],
+        dtype=float,
+    ).reshape(len(texts), len(patterns))
+
+
+def group_cues(taxonomy: Taxonomy, group: str) -> tuple[tuple[str, ...], ...]:
+    """Each label's cue phrases, Russian and English, in the group's label order."""
+    return tuple((*label.cues.ru, *label.cues.en) for label in taxonomy.group(group).labels)
+
+
+def passages_of(text: str, min_chars: int = 40) -> list[str]:
+    """A text's paragraphs (blocks between blank lines); a short block, such as a heading,
+    joins the paragraph after it. A text without blank lines is one passage."""
+    passages, pending = [], ""
+    for block in text.split("\n\n"):
+        block = block.strip()
+        if not block:
+            continue
+        joined = f"{pending} {block}".strip()
+        if len(block) < min_chars:
+            pending = joined
+        else:
+            passages.append(joined)
+            pending = ""
+    if pending:
+        passages.append(pending)
+    return passages or [text]

@@ -8,12 +8,12 @@ evaluation treats it like any model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from cluster_nlp.taxonomy import Taxonomy, cue_regex
+from cluster_nlp.classify.features import cue_counts, group_cues
+from cluster_nlp.taxonomy import Taxonomy
 
 
 class KeywordClassifier(ClassifierMixin, BaseEstimator):
@@ -21,11 +21,6 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
         self.taxonomy = taxonomy
         self.group = group
         self.min_matches = min_matches
-
-    @cached_property
-    def _patterns(self) -> list[list]:
-        labels = self.taxonomy.group(self.group).labels
-        return [[cue_regex(cue) for cue in (*label.cues.ru, *label.cues.en)] for label in labels]
 
     def fit(self, texts: Sequence[str] = (), Y=None) -> KeywordClassifier:
         self.classes_ = np.asarray(self.taxonomy.group_ids(self.group), dtype=object)
@@ -37,15 +32,7 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
         return 1.0 - np.exp(-0.7 * np.asarray(matches, dtype=float))
 
     def match_counts(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array(
-            [
-                [
-                    sum(len(pattern.findall(text)) for pattern in patterns)
-                    for patterns in self._patterns
-                ]
-                for text in texts
-            ]
-        )
+        return cue_counts(texts, group_cues(self.taxonomy, self.group))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return self._score(self.match_counts(texts))

@@ -1,0 +1,176 @@
+"""Classification speed: tagging documents and training against corpus size, in one run.
+
+    uv run python benchmarks/classify.py [--sizes 1 2 4] [--write BENCHMARKS.md]
+
+Tagging runs ``predict_document`` (document scores, passage evidence, top terms) on the
+corpus texts as already-ingested documents, with the promoted model and, as baselines
+measured in the same run, with the keyword baseline and with the model's TF-IDF transform
+alone. Training fits the three group classifiers on the train split resampled to 1x, 2x and
+4x its size, beside fitting the TF-IDF vocabulary alone on the same texts. The section of
+BENCHMARKS.md between the ``classify`` markers is rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import random
+import re
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from cluster_nlp.classify.data import LabeledText, load_labeled_texts
+from cluster_nlp.classify.features import fit_word_features
+from cluster_nlp.classify.predict import keyword_predictor, predict_document, trained_predictor
+from cluster_nlp.classify.train import fit_classifiers, split
+from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.registry import load_version
+from cluster_nlp.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK_START, MARK_END = "<!-- classify:start -->", "<!-- classify:end -->"
+BLOCK = re.compile(r"[^\n]+(?:\n[^\n]+)*")  # a paragraph: lines between blank lines
+
+
+def as_document(example: LabeledText) -> ExtractedDocument:
+    """A corpus text as ingestion would hand it over: one page, one passage per paragraph."""
+    passages = [
+        Passage(page=1, start=block.start(), end=block.end(), text=block[0], lang=example.lang)
+        for block in BLOCK.finditer(example.text)
+    ]
+    quality = PageQuality(grade=1.0, letters=len(example.text), letter_ratio=0.8, cyrillic_ratio=0)
+    page = Page(number=1, width=595, height=842, text=example.text, engine="bench", quality=quality)
+    return ExtractedDocument(
+        path=example.doc_id,
+        sha256=hashlib.sha256(example.text.encode("utf-8")).hexdigest(),
+        status=DocumentStatus.OK,
+        lang=example.lang,
+        text=example.text,
+        pages=[page],
+        passages=passages,
+    )
+
+
+def timed(function, *args) -> tuple[float, float, object]:
+    """Wall seconds, CPU seconds of this process, and the result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def tag_all(documents: list[ExtractedDocument], predictor) -> int:
+    for document in documents:
+        predict_document(document, predictor, "bench")
+    return len(documents)
+
+
+def transform_all(documents: list[ExtractedDocument], classifiers: dict) -> int:
+    for document in documents:
+        texts = [document.text, *(passage.text for passage in document.passages)]
+        for model in classifiers.values():
+            model.features_.transform(texts)
+    return len(documents)
+
+
+def resampled(examples: list[LabeledText], factor: int, seed: int = 0) -> list[LabeledText]:
+    """``factor`` times as many documents, drawn with replacement, renamed to stay distinct."""
+    rng = random.Random(seed)
+    if factor == 1:
+        return list(examples)
+    drawn = [rng.choice(examples) for _ in range(factor * len(examples))]
+    return [replace(example, doc_id=f"{example.doc_id}-{i}") for i, example in enumerate(drawn)]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return f"{platform.machine()}, {cpu}, {len(os.sched_getaffinity(0))} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=ROOT / "corpus" / "labels.jsonl")
+    parser.add_argument("--models", type=Path, default=ROOT / "models")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--write", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+
+    taxonomy = load_taxonomy()
+    examples = load_labeled_texts(args.labels, taxonomy)
+    documents = [as_document(example) for example in examples]
+    model = load_version(args.models, taxonomy)
+    words = sum(len(document.text.split()) for document in documents)
+    passages = sum(len(document.passages) for document in documents)
+
+    timed(tag_all, documents[:5], trained_predictor(model))  # load pymorphy3 and the caches
+    tagging = {
+        f"model {model.version}": timed(tag_all, documents, trained_predictor(model)),
+        "keyword baseline": timed(tag_all, documents, keyword_predictor(taxonomy)),
+        "TF-IDF transform alone": timed(transform_all, documents, model.classifiers),
+    }
+    train = split(examples, "train")
+    training = []
+    for factor in args.sizes:
+        sample = resampled(train, factor)
+        texts = [example.text for example in sample]
+        vocabulary = timed(fit_word_features, texts, 2, 0.5)
+        fit = timed(fit_classifiers, sample, taxonomy, None)
+        training.append((factor, len(sample), fit, vocabulary))
+        print(f"trained on {len(sample)} documents in {fit[0]:.0f} s", flush=True)
+
+    model_wall = tagging[f"model {model.version}"][0]
+    lines = [
+        MARK_START,
+        "## Classification (`benchmarks/classify.py`)",
+        "",
+        f"Command: `uv run python benchmarks/classify.py`; date {date.today().isoformat()}; "
+        f"machine: {machine()} (shared with other jobs: compare the ratios, measured in the "
+        f"same run, more than the absolute figures); documents: the {len(documents)} corpus "
+        f"texts as already-ingested documents ({words} words, {passages} passages).",
+        "",
+        "Tagging (`predict_document`: three groups, document scores, passage evidence, top terms):",
+        "",
+        "| what | wall s | CPU s | documents per s | × model's time |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, (wall, cpu, count) in tagging.items():
+        lines.append(
+            f"| {name} | {wall:.2f} | {cpu:.2f} | {count / wall:.1f} | {wall / model_wall:.2f} |"
+        )
+    lines += [
+        "",
+        "Training the three group classifiers (C chosen by 5-fold cross-validation among "
+        "three values, calibration and thresholds on out-of-fold scores), on the train split "
+        "resampled with replacement; beside it, fitting the TF-IDF vocabulary alone:",
+        "",
+        "| corpus size | documents | train wall s | train CPU s | × 1x time | TF-IDF fit wall s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    first = training[0][2][0]
+    for factor, count, (wall, cpu, _), (vocabulary_wall, _, _) in training:
+        lines.append(
+            f"| {factor}x | {count} | {wall:.1f} | {cpu:.1f} | {wall / first:.2f} "
+            f"| {vocabulary_wall:.2f} |"
+        )
+    lines.append(MARK_END)
+    section = "\n".join(lines) + "\n"
+    print(section)
+
+    existing = args.write.read_text("utf-8") if args.write.exists() else "# Benchmarks\n"
+    if MARK_START in existing:
+        head, rest = existing.split(MARK_START, 1)
+        updated = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
+    else:
+        updated = existing.rstrip("\n") + "\n\n" + section
+    args.write.write_text(updated, "utf-8")
+
+
+if __name__ == "__main__":
+    main()
