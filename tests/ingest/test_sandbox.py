@@ -13,11 +13,11 @@ from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
 from cluster_nlp.records import DocumentStatus, ExtractedDocument
 
 
-def ok_document(path: Path, engine: str) -> ExtractedDocument:
+def ok_document(path: Path, engine: str, ocr: bool = True) -> ExtractedDocument:
     return ExtractedDocument(path=str(path), sha256="0" * 64, status=DocumentStatus.OK)
 
 
-def behave_as_named(path: Path, engine: str) -> ExtractedDocument | str:
+def behave_as_named(path: Path, engine: str, ocr: bool) -> ExtractedDocument | str:
     """Each fixture file's name says how its parse goes wrong."""
     match path.stem:
         case "hangs":
@@ -31,7 +31,7 @@ def behave_as_named(path: Path, engine: str) -> ExtractedDocument | str:
             raise ValueError("unexpected\nparser state")
         case "rejects":
             return "encrypted: needs a password"
-    return ok_document(path, engine)
+    return ok_document(path, engine, ocr)
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def ingest_command(
     engine: EngineOption = EngineChoice.AUTO,
     timeout: Annotated[float | None, typer.Option(min=1, help="seconds allowed per file")] = None,
     memory_mb: Annotated[int | None, typer.Option(min=128, help="memory cap per worker")] = None,
+    ocr: Annotated[bool, typer.Option(help="OCR pages without a usable text layer")] = True,
 ) -> None:
     """Ingest files and folders (recursively) into the store, each distinct file once."""
     settings = get_settings()
@@ -49,6 +50,7 @@ def ingest_command(
         timeout_s=timeout or settings.file_timeout_s,
         memory_mb=memory_mb or settings.file_memory_mb,
         workers=workers or settings.workers,
+        ocr=ocr,
     )
     try:
         sessions = open_store(db_url(db))

@@ -25,6 +25,7 @@ class ParseLimits:
     timeout_s: float = 120.0
     memory_mb: int = 2048
     workers: int = 2
+    ocr: bool = True  # Tesseract for pages without a usable text layer, when installed
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,9 @@ def _cap_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _parse(path: Path, engine: str) -> ExtractedDocument | str:
+def _parse(path: Path, engine: str, ocr: bool = True) -> ExtractedDocument | str:
     try:
-        return extract(path, engine=engine)
+        return extract(path, engine=engine, ocr=ocr)
     except ExtractionError as error:
         return str(error)
     except MemoryError:
@@ -54,7 +55,7 @@ def one_line(message: str) -> str:
     return " ".join(message.split())[:500]
 
 
-Parser = Callable[[Path, str], ExtractedDocument | str]
+Parser = Callable[[Path, str, bool], ExtractedDocument | str]
 
 
 def parse_files(
@@ -72,7 +73,7 @@ def parse_files(
         initargs=(limits.memory_mb,),
     ) as pool:
         futures = {
-            pool.schedule(parse, args=(path, engine), timeout=limits.timeout_s): path
+            pool.schedule(parse, args=(path, engine, limits.ocr), timeout=limits.timeout_s): path
             for path in paths
         }
         for future in as_completed(futures):
