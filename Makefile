@@ -10,7 +10,7 @@ STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml | sha256sum | cut -c1-
 .PHONY: run test corpus bench setup system-deps uv
 
 run: setup
-	$(UV) run cluster-nlp ingest corpus/
+	$(UV) run cluster-nlp run corpus/pdf --out outputs
 
 test: setup
 	$(UV) run pytest -q

@@ -1,11 +1,13 @@
 """The ``cluster-nlp`` console script: the library's commands plus the orchestrated ones.
 
 The library's Typer app (``cluster_nlp.cli``) never imports Prefect; this module adds the
-commands that run flows (``run``, ``serve``) on top of it.
+commands that run flows (``run``, ``serve``) on top of it, and imports Prefect only when one
+of them runs.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,62 +15,105 @@ import typer
 
 from cluster_nlp.cli import app
 from cluster_nlp.cli.common import DbOption, console, db_url, fail
+from cluster_nlp.inbox import InboxError, is_url
 from cluster_nlp.registry import ModelFileError, TaxonomyMismatchError
 from cluster_nlp.store.db import StoreError
+from cluster_nlp.taxonomy import TaxonomyError
+
+USER_ERRORS = (InboxError, ModelFileError, TaxonomyError, TaxonomyMismatchError, StoreError)
+# Without PREFECT_API_URL, Prefect starts a temporary local server for the run. Its first
+# start migrates a fresh database, which takes longer than Prefect's 20 s default on a small
+# machine.
+EMBEDDED_SERVER_DEFAULTS = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+
+
+def _prefect_defaults() -> None:
+    for name, value in EMBEDDED_SERVER_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 @app.command("run")
 def run_command(
-    inbox: Annotated[Path, typer.Argument(help="folder (or file) of new documents")] = Path(
-        "corpus/pdf"
-    ),
+    inbox: Annotated[
+        str, typer.Argument(help="folder (or fsspec URL) of new documents")
+    ] = "corpus/pdf",
     db: DbOption = None,
     out: Annotated[Path, typer.Option("--out", help="folder for exports and the summary")] = Path(
         "outputs"
     ),
-    models: Annotated[Path, typer.Option("--models", help="model registry folder")] = Path(
-        "models"
-    ),
+    models: Annotated[
+        Path | None, typer.Option("--models", help="model registry folder [models/]")
+    ] = None,
     model: Annotated[str | None, typer.Option("--model", help="model version [current]")] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="taxonomy YAML [packaged]")
+    ] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option("--chunk-size", min=1, help="documents per task [25]")
+    ] = None,
     dask: Annotated[
         str | None,
-        typer.Option("--dask", envvar="CLUSTER_NLP_DASK_ADDRESS", help="Dask scheduler address"),
+        typer.Option(
+            "--dask",
+            envvar="CLUSTER_NLP_DASK_ADDRESS",
+            help="Dask scheduler address, or local:N to start N local workers",
+        ),
     ] = None,
 ) -> None:
     """Run the tagging flow once: ingest, extract entities, tag, export, summarise."""
+    if not is_url(inbox) and not Path(inbox).exists():
+        fail(f"no such inbox: {inbox}", code=2)
+    _prefect_defaults()
+    from cluster_nlp.config import get_settings
     from flows.tag_documents import tag_documents_flow, with_task_runner
 
-    if not inbox.exists():
-        fail(f"no such inbox: {inbox}", code=2)
-    flow = with_task_runner(tag_documents_flow, dask)
+    try:
+        flow = with_task_runner(tag_documents_flow, dask)
+    except ValueError as error:
+        fail(str(error), code=2)
     try:
         result = flow(
-            inbox=str(inbox), db=db_url(db), out=str(out), models_dir=str(models), model=model
+            inbox=inbox,
+            db=db_url(db),
+            out=str(out),
+            models_dir=str(models or get_settings().models_dir),
+            model=model,
+            taxonomy=str(taxonomy) if taxonomy else None,
+            chunk_size=chunk_size,
         )
-    except (ModelFileError, TaxonomyMismatchError, StoreError) as error:
+    except USER_ERRORS as error:
         fail(str(error))
     outcomes = result["outcomes"]
     console.print(
         f"model {result['model_version']}: {result['files']} files "
         f"({outcomes['ingested']} new, {outcomes['known']} known, {outcomes['failed']} failed, "
         f"{outcomes['needs_ocr']} need OCR); tagged {result['tagged']} documents, "
-        f"{result['needs_review']} need review"
+        f"{result['needs_review']} need review; {len(result['failures'])} failures",
+        highlight=False,
     )
     console.print("outputs:")
     for name, path in result["outputs"].items():
-        console.print(f"  {name:14} {path}")
-    console.print("The run's record and artifacts are in the Prefect UI (see README, 'Prefect').")
-    if outcomes["failed"]:
+        console.print(f"  {name:14} {path}", highlight=False, soft_wrap=True)
+    console.print(
+        "The run's table and drift summary are Prefect artifacts too: `prefect server start` "
+        "and open the UI (README, 'Prefect')."
+    )
+    if result["failures"] or outcomes["failed"]:
         raise typer.Exit(1)
 
 
 @app.command("serve")
 def serve_command(
-    interval: Annotated[int | None, typer.Option(help="tagging interval in seconds")] = None,
+    inbox: Annotated[str, typer.Option(help="inbox folder or fsspec URL")] = "inbox",
+    interval: Annotated[
+        int | None, typer.Option(min=10, help="tagging interval in seconds [900]")
+    ] = None,
     cron: Annotated[str | None, typer.Option(help="tagging schedule as a cron string")] = None,
-    inbox: Annotated[Path, typer.Option(help="inbox folder")] = Path("inbox"),
 ) -> None:
     """Serve the tagging (scheduled) and retraining (on demand and weekly) deployments."""
+    if interval is not None and cron is not None:
+        fail("give --interval or --cron, not both", code=2)
+    _prefect_defaults()
     from flows.serve import serve_deployments
 
-    serve_deployments(inbox=str(inbox), interval=interval, cron=cron)
+    serve_deployments(inbox=inbox, interval=interval, cron=cron)

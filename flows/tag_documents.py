@@ -1,75 +1,109 @@
-"""Prefect flow: inbox -> ingest -> entities -> classify -> store -> export -> artifacts.
+"""Prefect flow: inbox -> ingest -> entities -> tags -> exports -> artifacts.
 
-Thin by design: every task takes paths, hashes and version strings, calls one ``cluster_nlp``
-function and returns small records. Documents are processed in chunks so orchestration stays
-a small share of the work; models are loaded once per worker process.
+Thin by design: each task takes paths, content hashes and version strings, calls one
+``cluster_nlp`` function on a chunk of documents and returns small records. The store decides
+what is left to do, so a rerun skips finished work and a newly promoted model re-tags. Cache
+keys are a chunk's content hashes with the versions that decide its result (text extractor,
+entity extractor, model, taxonomy) and the store's identity, so a cached "done" never
+outlives the store it was done in.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from cluster_nlp.classify.predict import Predictor, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
 from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows
-from cluster_nlp.ingest.pipeline import discover, ingest, sha256_file, text_extractor_version
-from cluster_nlp.ingest.sandbox import ParseLimits
+from cluster_nlp.inbox import local_inbox, scan_inbox
+from cluster_nlp.ingest.pipeline import ingest, text_extractor_version
+from cluster_nlp.ingest.sandbox import ParseLimits, one_line
 from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
-from cluster_nlp.registry import load_version
+from cluster_nlp.registry import current_version, load_version
 from cluster_nlp.report import drift_markdown, previous_statistics, run_statistics
 from cluster_nlp.store.db import open_store
-from cluster_nlp.store.documents import finish_run, start_run
+from cluster_nlp.store.documents import finish_run, start_run, store_identity
 from cluster_nlp.store.entities import documents_to_extract
 from cluster_nlp.store.predictions import documents_to_tag
-from cluster_nlp.taxonomy import load_taxonomy
+from cluster_nlp.taxonomy import GROUPS, load_taxonomy
 
 RUN_KIND = "tag"
 ARTIFACT_TABLE = "tag-documents-run"
 ARTIFACT_SUMMARY = "tag-documents-summary"
+OUTCOMES = ("ingested", "known", "failed", "needs_ocr")
+# An ingest task takes this many chunks' worth of files: its parser pool spreads them over
+# its processes, and starting a pool costs about as much as parsing a few files.
+INGEST_CHUNKS_PER_TASK = 4
 
 
 def database_busy(task, task_run, state) -> bool:
-    """Retry only what a busy or briefly unreachable database causes."""
-    try:
-        state.result()
-    except OperationalError:
-        return True
-    except Exception:  # any other failure is not transient: no retry
-        return False
-    return False
+    """Retry only what a busy or briefly unreachable database causes; other errors are final."""
+    return isinstance(state.result(raise_on_failure=False), OperationalError)
 
 
 RETRIES = {"retries": 3, "retry_delay_seconds": [1, 5, 15], "retry_condition_fn": database_busy}
+# Cached results are small JSON records (ids, outcomes), readable by any worker.
+CACHED = {"persist_result": True, "result_serializer": "json", **RETRIES}
 
 
-def chunked(items: list, size: int) -> list[list]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
+def cache_key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _cache_key(*parts: object) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(repr(part).encode())
-    return digest.hexdigest()
+def chunked(items: Sequence, size: int) -> list[list]:
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
-def with_task_runner(flow_function, dask_address: str | None):
-    """The flow on a Dask cluster when an address is given; ``local`` or ``local:N`` starts one."""
+def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[list, list[dict]]:
+    """Submit ``work`` per chunk of ``items`` and wait for all of them.
+
+    A chunk that fails for good is submitted again item by item, so a bad document costs
+    only itself; returns the chunks' results and one failure row per item that still failed.
+    """
+    results, failures = [], []
+    pending = [(work.submit(chunk, **arguments), chunk) for chunk in chunked(items, size)]
+    while pending:
+        retry = []
+        for future, chunk in pending:
+            outcome = future.result(raise_on_failure=False)
+            if future.state.is_completed():
+                results.append(outcome)
+            elif len(chunk) > 1:
+                retry += [(work.submit([item], **arguments), [item]) for item in chunk]
+            else:
+                item = chunk[0][0] if isinstance(chunk[0], list) else chunk[0]
+                failures.append({"stage": work.name, "item": item, "error": one_line(str(outcome))})
+        pending = retry
+    return results, failures
+
+
+def with_task_runner(flow_function: Flow, dask_address: str | None) -> Flow:
+    """The flow on a Dask cluster when an address is given; ``local:N`` starts N workers."""
     if not dask_address:
         return flow_function
-    from prefect_dask import DaskTaskRunner  # imported only when scaling out
+    import dask  # imported only when scaling out
+    from prefect_dask import DaskTaskRunner
 
     if dask_address.startswith("local"):
-        workers = int(dask_address.partition(":")[2] or 2)
+        # Ingestion starts parser processes, which daemonic worker processes may not do.
+        dask.config.set({"distributed.worker.daemon": False})
+        count = dask_address.partition(":")[2] or "2"
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--dask {dask_address!r}: use local:N with N workers, e.g. local:2")
+        workers = int(count)
         runner = DaskTaskRunner(
             cluster_class="distributed.LocalCluster",
             cluster_kwargs={
@@ -83,28 +117,37 @@ def with_task_runner(flow_function, dask_address: str | None):
     return flow_function.with_options(task_runner=runner)
 
 
-@cache
-def _predictor(models_dir: str, version: str | None) -> Predictor:
-    # Loaded once per worker process, whatever the number of chunks it tags.
-    return trained_predictor(load_version(Path(models_dir), load_taxonomy(), version))
+def load_predictor(models_dir: str, version: str | None, taxonomy: str | None) -> Predictor:
+    """The model ``version`` (default: the current one), loaded once per worker process."""
+    return _loaded_predictor(models_dir, version or current_version(Path(models_dir)), taxonomy)
 
 
-@task(cache_policy=NO_CACHE)
-def find_files(inbox: str) -> list[tuple[str, str]]:
-    """(path, sha256) of every supported file in the inbox."""
-    return [(str(path), sha256_file(path)) for path in discover([Path(inbox)])]
+@lru_cache(maxsize=2)  # the current model and the one before it, in a long-lived worker
+def _loaded_predictor(models_dir: str, version: str | None, taxonomy: str | None) -> Predictor:
+    return trained_predictor(load_version(Path(models_dir), load_taxonomy(taxonomy), version))
+
+
+@task(name="scan", cache_policy=NO_CACHE, **RETRIES)
+def scan(inbox: str, staging_dir: str, db: str) -> list[dict]:
+    """Every supported file of the inbox: path, content hash, and whether the store has it."""
+    files = scan_inbox(local_inbox(inbox, Path(staging_dir)), open_store(db))
+    return [{"path": item.path, "sha256": item.sha256, "known": item.known} for item in files]
 
 
 @task(
-    cache_key_fn=lambda context, p: _cache_key(
-        "ingest", p["db"], sorted(sha for _, sha in p["files"]), text_extractor_version()
+    name="ingest",
+    cache_key_fn=lambda _, p: cache_key(
+        "ingest", p["store_id"], text_extractor_version(), sorted(map(tuple, p["files"]))
     ),
-    **RETRIES,
+    **CACHED,
 )
 def ingest_chunk(
-    files: list[tuple[str, str]], db: str, engine: str, limits: ParseLimits
+    files: list[list[str]], db: str, store_id: str, engine: str, limits: dict
 ) -> list[dict]:
-    summary = ingest([Path(path) for path, _ in files], open_store(db), engine, limits)
+    """Ingest ``[path, sha256]`` pairs; known bytes only get their path remembered."""
+    summary = ingest(
+        [Path(path) for path, _ in files], open_store(db), engine, ParseLimits(**limits)
+    )
     return [
         {
             "path": str(item.path),
@@ -117,106 +160,208 @@ def ingest_chunk(
 
 
 @task(
-    cache_key_fn=lambda context, p: _cache_key(
-        "entities", p["db"], sorted(p["document_ids"]), extractor_version()
+    name="entities",
+    cache_key_fn=lambda _, p: cache_key(
+        "entities", p["store_id"], extractor_version(), sorted(p["document_ids"])
     ),
-    **RETRIES,
+    **CACHED,
 )
-def extract_chunk(document_ids: list[str], db: str) -> int:
-    return len(extract_stored(open_store(db), document_ids))
+def extract_chunk(document_ids: list[str], db: str, store_id: str) -> list[str]:
+    return extract_stored(open_store(db), document_ids)
 
 
 @task(
-    cache_key_fn=lambda context, p: _cache_key(
-        "tag", p["db"], sorted(p["document_ids"]), p["model_version"], text_extractor_version()
+    name="tags",
+    cache_key_fn=lambda _, p: cache_key(
+        "tags",
+        p["store_id"],
+        p["model_version"],
+        p["taxonomy_version"],
+        text_extractor_version(),
+        sorted(p["document_ids"]),
     ),
-    **RETRIES,
+    **CACHED,
 )
-def tag_chunk(document_ids: list[str], db: str, models_dir: str, model_version: str) -> dict:
-    predictor = _predictor(models_dir, model_version)
+def tag_chunk(
+    document_ids: list[str],
+    db: str,
+    store_id: str,
+    models_dir: str,
+    model_version: str,
+    taxonomy: str | None,
+    taxonomy_version: str,
+) -> dict:
+    predictor = load_predictor(models_dir, model_version, taxonomy)
     summary = tag_documents(open_store(db), predictor, text_extractor_version(), document_ids)
-    return {"tagged": len(summary.tagged), "needs_review": summary.needs_review}
+    return {"tagged": summary.tagged, "needs_review": summary.needs_review}
 
 
-@task(cache_policy=NO_CACHE, **RETRIES)
-def export_outputs(db: str, out: str, model_version: str) -> dict[str, str]:
+@task(name="export", cache_policy=NO_CACHE, **RETRIES)
+def export_outputs(db: str, out: str, model_version: str) -> dict:
+    """tags.jsonl, tags.csv and entities.csv; returns their paths and each document's labels."""
     sessions = open_store(db)
     folder = Path(out)
     rows = document_rows(sessions, model_version)
-    paths = {
-        "tags.jsonl": (rows, ExportFormat.JSONL),
-        "tags.csv": (rows, ExportFormat.CSV),
-        "entities.csv": (entity_rows(sessions), ExportFormat.CSV),
-    }
-    for name, (content, fmt) in paths.items():
+    for name, content, fmt in (
+        ("tags.jsonl", rows, ExportFormat.JSONL),
+        ("tags.csv", rows, ExportFormat.CSV),
+        ("entities.csv", entity_rows(sessions), ExportFormat.CSV),
+    ):
         write_rows(content, fmt, folder / name)
-    return {name: str(folder / name) for name in paths}
+    labels = {
+        row["id"]: {
+            "labels": [label for group in GROUPS for label in row[group]],
+            "needs_review": row["needs_review"],
+        }
+        for row in rows
+    }
+    paths = {name: str(folder / name) for name in ("tags.jsonl", "tags.csv", "entities.csv")}
+    return {"paths": paths, "labels": labels}
 
 
-@flow(name="tag-documents", log_prints=True)
+def run_table(
+    files: list[dict],
+    outcomes: dict[str, dict],
+    tagged: set[str],
+    failures: list[dict],
+    labels: dict[str, dict],
+) -> list[dict]:
+    """The run as a table: one row per inbox file, then per document re-tagged from elsewhere.
+
+    A failure is shown on the row of its file or document: ``item`` is a path for ingestion
+    and a document id for the later stages.
+    """
+    failed = {failure["item"]: failure for failure in failures}
+
+    def row(path: str, document: str, outcome: str, error: str | None) -> dict:
+        failure = failed.pop(path, None) or failed.pop(document, None)
+        if failure:
+            outcome, error = f"failed: {failure['stage']}", failure["error"]
+        found = labels.get(document, {})
+        return {
+            "path": path,
+            "document": document[:12],
+            "outcome": outcome,
+            "labels": "; ".join(found.get("labels", [])),
+            "needs_review": "; ".join(found.get("needs_review", [])),
+            "error": error or "",
+        }
+
+    rows = []
+    for item in files:
+        ingested = outcomes.get(item["path"], {})
+        outcome = "known" if item["known"] else ingested.get("outcome", "failed")
+        document = ingested.get("document_id") or item["sha256"] or ""
+        rows.append(row(item["path"], document, outcome, ingested.get("error")))
+    in_inbox = {item["sha256"] for item in files}
+    rows += [row("", document, "re-tagged", None) for document in sorted(tagged - in_inbox)]
+    rows += [row("", str(item), "failed", None) for item in list(failed)]
+    return rows
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def failures_markdown(table: list[dict]) -> str:
+    failed = [row for row in table if row["outcome"].startswith("failed")]
+    if not failed:
+        return ""
+    lines = ["", f"## Failures ({len(failed)})", "", "| file or document | stage | error |"]
+    lines.append("|---|---|---|")
+    lines += [
+        f"| {row['path'] or row['document']} | {row['outcome']} | {_cell(row['error'])} |"
+        for row in failed
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@flow(
+    name="tag-documents",
+    # Parsing already runs in a process pool per chunk, and the NLP stages hold the GIL:
+    # one chunk at a time here; Dask workers (``with_task_runner``) are the way to scale out.
+    task_runner=ThreadPoolTaskRunner(max_workers=1),
+)
 def tag_documents_flow(
     inbox: str = "corpus/pdf",
     db: str | None = None,
     out: str = "outputs",
-    models_dir: str = "models",
+    models_dir: str | None = None,
     model: str | None = None,
-    chunk_size: int = 25,
+    taxonomy: str | None = None,
+    chunk_size: int | None = None,
     engine: str = "auto",
     parse_workers: int | None = None,
 ) -> dict:
-    """Ingest new files from ``inbox``, then extract entities and tag every document not yet done."""
-    logger = get_run_logger()
+    """Ingest new files from ``inbox`` (a folder or an fsspec URL), extract entities, tag every
+    stored document the model has not tagged yet, write exports and publish artifacts."""
     settings = get_settings()
     db = db or settings.db
+    models_dir = models_dir or str(settings.models_dir)
+    taxonomy = taxonomy or (str(settings.taxonomy) if settings.taxonomy else None)
+    size = chunk_size or settings.chunk_size
     sessions = open_store(db)  # migrates once, before any task touches the store
-    predictor = _predictor(models_dir, model)
+    predictor = load_predictor(models_dir, model, taxonomy)  # a missing model fails here
     run_id = start_run(sessions, RUN_KIND, {"inbox": inbox, "model": predictor.version})
+    store = {"db": db, "store_id": store_identity(sessions)}
     limits = ParseLimits(
         settings.file_timeout_s, settings.file_memory_mb, parse_workers or settings.workers
     )
+    try:
+        files = scan(inbox, str(settings.staging_dir), db)
+        ingested, failures = run_chunks(
+            ingest_chunk,
+            [[item["path"], item["sha256"]] for item in files],
+            size * INGEST_CHUNKS_PER_TASK,
+            engine=engine,
+            limits=asdict(limits),
+            **store,
+        )
+        outcomes = {outcome["path"]: outcome for chunk in ingested for outcome in chunk}
+        extracted, extract_failures = run_chunks(
+            extract_chunk, documents_to_extract(sessions, extractor_version()), size, **store
+        )
+        tagged, tag_failures = run_chunks(
+            tag_chunk,
+            documents_to_tag(sessions, predictor.version),
+            size,
+            models_dir=models_dir,
+            model_version=predictor.version,
+            taxonomy=taxonomy,
+            taxonomy_version=predictor.taxonomy_version,
+            **store,
+        )
+        failures += extract_failures + tag_failures
+        exported = export_outputs(db, out, predictor.version)
 
-    files = find_files(inbox)
-    ingested = [
-        outcome
-        for future in [
-            ingest_chunk.submit(chunk, db, engine, limits) for chunk in chunked(files, chunk_size)
-        ]
-        for outcome in future.result()
-    ]
-    entity_futures = [
-        extract_chunk.submit(chunk, db)
-        for chunk in chunked(documents_to_extract(sessions, extractor_version()), chunk_size)
-    ]
-    tag_futures = [
-        tag_chunk.submit(chunk, db, models_dir, predictor.version)
-        for chunk in chunked(documents_to_tag(sessions, predictor.version), chunk_size)
-    ]
-    extracted = sum(future.result() for future in entity_futures)
-    tagged = [future.result() for future in tag_futures]
-    outputs = export_outputs(db, out, predictor.version)
-
-    run_ids = [item["document_id"] for item in ingested if item["document_id"]]
-    statistics = run_statistics(sessions, run_ids, predictor.version)
-    statistics["failed"] = sum(item["outcome"] == "failed" for item in ingested)
-    history = previous_statistics(sessions, RUN_KIND, run_id)
-    summary = drift_markdown(statistics, history)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    (Path(out) / "summary.md").write_text(summary, encoding="utf-8")
-    outputs["summary.md"] = str(Path(out) / "summary.md")
-    finish_run(sessions, run_id, "ok", statistics)
+        tagged_ids = {document for chunk in tagged for document in chunk["tagged"]}
+        new_ids = {
+            outcome["document_id"]
+            for outcome in outcomes.values()
+            if outcome["document_id"] and outcome["outcome"] != "known"
+        }
+        table = run_table(files, outcomes, tagged_ids, failures, exported["labels"])
+        counts = {name: sum(row["outcome"] == name for row in table) for name in OUTCOMES}
+        statistics = {
+            **run_statistics(sessions, sorted(new_ids | tagged_ids), predictor.version),
+            "files": len(files),
+            "outcomes": counts,
+            "failed": sum(row["outcome"].startswith("failed") for row in table),
+        }
+        summary = drift_markdown(statistics, previous_statistics(sessions, RUN_KIND, run_id))
+        summary += failures_markdown(table)
+        summary_path = Path(out) / "summary.md"
+        summary_path.parent.mkdir(parents=True, exist_ok=True)
+        summary_path.write_text(summary, encoding="utf-8")
+        finish_run(sessions, run_id, "ok", statistics)
+    except Exception:
+        finish_run(sessions, run_id, "failed", {})
+        raise
 
     create_table_artifact(
         key=ARTIFACT_TABLE,
-        table=[
-            {
-                "path": item["path"],
-                "outcome": item["outcome"],
-                "document": (item["document_id"] or "")[:12],
-                "error": item["error"] or "",
-            }
-            for item in ingested
-        ],
-        description=f"Files of this run; model {predictor.version}",
+        table=table,
+        description=f"Documents of tagging run {run_id}, model {predictor.version}",
     )
     create_markdown_artifact(
         key=ARTIFACT_SUMMARY, markdown=summary, description="Run summary and drift"
@@ -225,14 +370,24 @@ def tag_documents_flow(
         "run_id": run_id,
         "model_version": predictor.version,
         "files": len(files),
-        "outcomes": {
-            o: sum(item["outcome"] == o for item in ingested)
-            for o in ("ingested", "known", "failed", "needs_ocr")
-        },
-        "entities_extracted": extracted,
-        "tagged": sum(item["tagged"] for item in tagged),
-        "needs_review": sum(item["needs_review"] for item in tagged),
-        "outputs": outputs,
+        "outcomes": counts,
+        "entities_extracted": sum(len(chunk) for chunk in extracted),
+        "tagged": len(tagged_ids),
+        "needs_review": sum(chunk["needs_review"] for chunk in tagged),
+        "failures": failures,
+        "outputs": {**exported["paths"], "summary.md": str(summary_path)},
     }
-    logger.info("run %s: %s", run_id, result)
+    get_run_logger().info(
+        "run %s: %s files, %s, tagged %s, %s failures",
+        run_id,
+        len(files),
+        counts,
+        result["tagged"],
+        len(failures),
+    )
     return result
+
+
+# A deployment's run imports this module in a fresh process, so the task runner is chosen
+# here from CLUSTER_NLP_DASK_ADDRESS; `cluster-nlp run --dask` picks one with `with_task_runner`.
+tag_documents_flow = with_task_runner(tag_documents_flow, get_settings().dask_address)

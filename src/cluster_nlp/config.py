@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     tag_interval_s: int = Field(900, ge=10, description="tagging schedule when no cron is set")
     tag_cron: str | None = Field(None, description="tagging schedule as a cron string")
     retrain_cron: str = Field("0 3 * * 1", description="weekly retraining (Mondays 03:00)")
+    taxonomy: Path | None = Field(None, description="taxonomy YAML; the packaged one when unset")
+    dask_address: str | None = Field(
+        None, description="run flows on Dask: a scheduler address, or local:N for N workers"
+    )
+    chunk_size: int = Field(25, ge=1, description="documents per flow task")
+    staging_dir: Path = Field(
+        Path("data/staging"), description="local copies of files from a remote (fsspec) inbox"
+    )
 
 
 def get_settings() -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cluster_nlp.cli import classify, corpus, ingest
+from cluster_nlp.cli import classify, corpus, entities, export, ingest
 
 app = typer.Typer(
     name="cluster-nlp",
@@ -15,4 +15,6 @@ app = typer.Typer(
 )
 ingest.register(app)
 classify.register(app)
+entities.register(app)
+export.register(app)
 app.add_typer(corpus.app, name="corpus", help="Check, render and extend the labelled corpus.")

@@ -202,3 +202,14 @@ def run_record(sessions: SessionFactory, run_id: str) -> dict:
             "params": run.params,
             "counts": run.counts,
         }
+
+
+def store_identity(sessions: SessionFactory) -> str | None:
+    """The id of the first run recorded in the store (None while it has none).
+
+    Runs are never deleted, so this tells a store apart from a new, empty one created later
+    at the same URL: flows put it in their cache keys, so a cached "done" never outlives
+    the store it was done in.
+    """
+    with sessions() as session:
+        return session.scalar(select(RunRow.id).order_by(RunRow.started_at, RunRow.id).limit(1))

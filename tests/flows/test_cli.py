@@ -1,0 +1,82 @@
+"""``cluster-nlp run`` and ``serve``: one tagging run from the command line, clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from flows.cli import app, run_command
+
+OUTPUT_FILES = ("tags.jsonl", "tags.csv", "entities.csv", "summary.md")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_run_tags_the_inbox_and_says_where_the_outputs_are(
+    inbox_maker, models_dir: Path, taxonomy_path: Path, tmp_path: Path, capsys
+):
+    """Called as a function: Prefect's log handlers must not bind to a CliRunner's streams."""
+    inbox = inbox_maker(tmp_path / "inbox", bad=False)
+    out = tmp_path / "outputs"
+    options = {
+        "db": f"sqlite:///{tmp_path}/store.db",
+        "out": out,
+        "models": models_dir,
+        "model": None,
+        "taxonomy": taxonomy_path,
+        "chunk_size": None,
+        "dask": None,
+    }
+    run_command(str(inbox), **options)
+    printed = capsys.readouterr().out
+    assert "6 files (6 new, 0 known, 0 failed, 0 need OCR); tagged 6" in printed
+    for name in OUTPUT_FILES:
+        assert (out / name).is_file() and str(out / name) in printed
+
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.4\n")
+    with pytest.raises(typer.Exit) as stopped:
+        run_command(str(inbox), **options)
+    assert stopped.value.exit_code == 1  # a failed file shows in the exit code, not raised
+    assert "7 files (0 new, 6 known, 1 failed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["run", "no/such/folder", "--db", "{db}"], 2, "no such inbox"),
+        (["run", "{inbox}", "--dask", "local:none", "--db", "{db}"], 2, "use local:N"),
+        (["serve", "--interval", "60", "--cron", "* * * * *"], 2, "not both"),
+    ],
+)
+def test_refusals_are_one_line_with_a_nonzero_exit(
+    args: list[str], code: int, message: str, tmp_path: Path
+):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "empty").mkdir()
+    places = {"inbox": tmp_path / "inbox", "empty": tmp_path / "empty"}
+    result = invoke(*(arg.format(db=f"sqlite:///{tmp_path}/s.db", **places) for arg in args))
+    assert result.exit_code == code
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_run_without_a_promoted_model_fails_in_one_line(tmp_path: Path, capsys):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "models").mkdir()
+    with pytest.raises(typer.Exit) as stopped:
+        run_command(
+            str(tmp_path / "inbox"),
+            db=f"sqlite:///{tmp_path}/store.db",
+            out=tmp_path / "out",
+            models=tmp_path / "models",
+            model=None,
+            taxonomy=None,
+            chunk_size=None,
+            dask=None,
+        )
+    assert stopped.value.exit_code == 1
+    assert "no model promoted" in capsys.readouterr().err
