@@ -17,7 +17,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     models_dir: Path = Path("models")
     file_timeout_s: float = Field(120.0, gt=0, description="per-file parse limit in seconds")
-    file_memory_mb: int = Field(1024, gt=64, description="address-space cap of a parse worker")
+    file_memory_mb: int = Field(
+        1024, gt=64, description="address space a parse worker may add beyond its start"
+    )
     workers: int = Field(2, ge=1)
     tag_interval_s: int = Field(900, ge=10, description="tagging schedule when no cron is set")
     tag_cron: str | None = Field(None, description="tagging schedule as a cron string")

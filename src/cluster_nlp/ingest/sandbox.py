@@ -23,7 +23,7 @@ from cluster_nlp.records import ExtractedDocument
 @dataclass(frozen=True)
 class ParseLimits:
     timeout_s: float = 120.0
-    memory_mb: int = 2048
+    memory_mb: int = 1024
     workers: int = 2
     ocr: bool = True  # Tesseract for pages without a usable text layer, when installed
 
@@ -36,7 +36,13 @@ class ParseResult:
 
 
 def _cap_memory(memory_mb: int) -> None:
-    limit = memory_mb * 1024 * 1024
+    """Allow the worker ``memory_mb`` of address space beyond what it holds when it starts.
+
+    Workers are forked from the caller, whose imports (spaCy, Prefect, ...) already take a
+    large address space; a fixed cap would starve a worker of a heavy parent.
+    """
+    in_use = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    limit = in_use + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
