@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import platform
 import random
 import re
 import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+
+from sections import machine, write_section
 
 from cluster_nlp.classify.data import LabeledText, load_labeled_texts
 from cluster_nlp.classify.features import fit_word_features
@@ -85,13 +85,6 @@ def resampled(examples: list[LabeledText], factor: int, seed: int = 0) -> list[L
     return [replace(example, doc_id=f"{example.doc_id}-{i}") for i, example in enumerate(drawn)]
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{platform.machine()}, {cpu}, {len(os.sched_getaffinity(0))} cores"
 
 
 def main() -> None:
@@ -163,13 +156,7 @@ def main() -> None:
     section = "\n".join(lines) + "\n"
     print(section)
 
-    existing = args.write.read_text("utf-8") if args.write.exists() else "# Benchmarks\n"
-    if MARK_START in existing:
-        head, rest = existing.split(MARK_START, 1)
-        updated = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + section
-    args.write.write_text(updated, "utf-8")
+    write_section(args.write, MARK_START, MARK_END, section)
 
 
 if __name__ == "__main__":

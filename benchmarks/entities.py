@@ -11,14 +11,13 @@ section of BENCHMARKS.md between the ``entities`` markers is rewritten.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import spacy
+from sections import machine, write_section
 
 from cluster_nlp.corpus.schema import read_label_records
 from cluster_nlp.nlp.evaluate import markdown_segments
@@ -53,13 +52,6 @@ def timed_build(build) -> tuple[float, object]:
     return time.perf_counter() - started, nlp
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{platform.machine()}, {cpu}, {len(os.sched_getaffinity(0))} cores"
 
 
 def main() -> None:
@@ -135,13 +127,7 @@ def main() -> None:
     ]
     section = "\n".join(lines)
     print(section)
-    existing = args.write.read_text("utf-8") if args.write.exists() else "# Benchmarks\n"
-    if MARK_START in existing:
-        head, rest = existing.split(MARK_START, 1)
-        updated = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + section + "\n"
-    args.write.write_text(updated, "utf-8")
+    write_section(args.write, MARK_START, MARK_END, section)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import pdfplumber
 import pypdfium2
+from sections import machine, write_section
 from sqlalchemy import func, select
 
 from cluster_nlp.ingest.pipeline import ingest
@@ -96,13 +95,6 @@ def peak_memory_mb(path: Path, engine: str) -> int:
     return int(output[0])
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{platform.machine()}, {cpu}, {len(os.sched_getaffinity(0))} cores"
 
 
 def main() -> None:
@@ -171,14 +163,7 @@ def main() -> None:
     print(section)
     print(json.dumps({f"{e}/{w}/ocr={o}": v for (e, w, o), v in results.items()}))
 
-    existing = args.write.read_text("utf-8") if args.write.exists() else "# Benchmarks\n"
-    if MARK_START in existing:
-        head, rest = existing.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1]
-        updated = head + section + tail
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + section + "\n"
-    args.write.write_text(updated, "utf-8")
+    write_section(args.write, MARK_START, MARK_END, section)
 
 
 if __name__ == "__main__":
