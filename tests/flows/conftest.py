@@ -31,8 +31,7 @@ from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.registry import promote
 from cluster_nlp.taxonomy import load_taxonomy
 
-SERVER_STARTUP_S = 180
-PARSE_MEMORY_MB = 8192  # the test server migrates a fresh database on a shared 2-core machine
+SERVER_STARTUP_S = 180  # the test server migrates a fresh database on a shared 2-core machine
 
 LABELS = {
     "formation_type": ["territorial", "national_network"],
@@ -194,13 +193,6 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     ):
         with prefect_test_harness(server_startup_timeout=SERVER_STARTUP_S):
             yield
-
-
-@pytest.fixture(autouse=True)
-def roomy_parse_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parse workers are forked from this process, which holds Prefect, spaCy and the models:
-    their address-space cap must leave room for what they inherit."""
-    monkeypatch.setenv("CLUSTER_NLP_FILE_MEMORY_MB", str(PARSE_MEMORY_MB))
 
 
 @pytest.fixture(scope="session")
