@@ -34,6 +34,7 @@ from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
 from cluster_nlp.registry import current_version, load_version
 from cluster_nlp.report import drift_markdown, previous_statistics, run_statistics
+from cluster_nlp.store.claims import claimed, process_owner
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import finish_run, start_run, store_identity
 from cluster_nlp.store.entities import documents_to_extract
@@ -142,12 +143,12 @@ def scan(inbox: str, staging_dir: str, db: str) -> list[dict]:
     **CACHED,
 )
 def ingest_chunk(
-    files: list[list[str]], db: str, store_id: str, engine: str, limits: dict
+    files: list[list[str]], db: str, store_id: str, engine: str, limits: dict, claims: dict
 ) -> list[dict]:
     """Ingest ``[path, sha256]`` pairs; known bytes only get their path remembered."""
-    summary = ingest(
-        [Path(path) for path, _ in files], open_store(db), engine, ParseLimits(**limits)
-    )
+    sessions = open_store(db)
+    with claimed(sessions, "ingest", [digest for _, digest in files if digest], **claims):
+        summary = ingest([Path(path) for path, _ in files], sessions, engine, ParseLimits(**limits))
     return [
         {
             "path": str(item.path),
@@ -166,8 +167,10 @@ def ingest_chunk(
     ),
     **CACHED,
 )
-def extract_chunk(document_ids: list[str], db: str, store_id: str) -> list[str]:
-    return extract_stored(open_store(db), document_ids)
+def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> list[str]:
+    sessions = open_store(db)
+    with claimed(sessions, "entities", document_ids, **claims):
+        return extract_stored(sessions, document_ids)
 
 
 @task(
@@ -190,9 +193,12 @@ def tag_chunk(
     model_version: str,
     taxonomy: str | None,
     taxonomy_version: str,
+    claims: dict,
 ) -> dict:
     predictor = load_predictor(models_dir, model_version, taxonomy)
-    summary = tag_documents(open_store(db), predictor, text_extractor_version(), document_ids)
+    sessions = open_store(db)
+    with claimed(sessions, f"tags:{model_version}", document_ids, **claims):
+        summary = tag_documents(sessions, predictor, text_extractor_version(), document_ids)
     return {"tagged": summary.tagged, "needs_review": summary.needs_review}
 
 
@@ -303,7 +309,8 @@ def tag_documents_flow(
     sessions = open_store(db)  # migrates once, before any task touches the store
     predictor = load_predictor(models_dir, model, taxonomy)  # a missing model fails here
     run_id = start_run(sessions, RUN_KIND, {"inbox": inbox, "model": predictor.version})
-    store = {"db": db, "store_id": store_identity(sessions)}
+    claims = {"owner": process_owner(run_id), "ttl_s": settings.claim_ttl_s}
+    store = {"db": db, "store_id": store_identity(sessions), "claims": claims}
     limits = ParseLimits(
         settings.file_timeout_s, settings.file_memory_mb, parse_workers or settings.workers
     )

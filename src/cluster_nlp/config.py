@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         None, description="run flows on Dask: a scheduler address, or local:N for N workers"
     )
     chunk_size: int = Field(25, ge=1, description="documents per flow task")
+    claim_ttl_s: float = Field(
+        1800.0, gt=0, description="how long a run's claim on a document holds if it dies"
+    )
     staging_dir: Path = Field(
         Path("data/staging"), description="local copies of files from a remote (fsspec) inbox"
     )

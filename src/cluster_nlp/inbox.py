@@ -14,8 +14,13 @@ from pathlib import Path, PurePosixPath
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from cluster_nlp.ingest.pipeline import SUPPORTED_SUFFIXES, discover, sha256_file
-from cluster_nlp.store.documents import SessionFactory, known_ids
+from cluster_nlp.ingest.pipeline import (
+    SUPPORTED_SUFFIXES,
+    discover,
+    sha256_file,
+    text_extractor_version,
+)
+from cluster_nlp.store.documents import SessionFactory, known_ids, retryable_ids
 
 MANIFEST = ".fetched.json"  # hidden, so `discover` never takes it for a document
 
@@ -86,7 +91,10 @@ def scan_inbox(folder: Path, sessions: SessionFactory) -> list[InboxFile]:
             hashes[path] = sha256_file(path)
         except OSError:
             hashes[path] = None
-    known = known_ids(sessions, [digest for digest in hashes.values() if digest])
+    digests = [digest for digest in hashes.values() if digest]
+    known = known_ids(sessions, digests) - retryable_ids(
+        sessions, digests, text_extractor_version()
+    )
     return [
         InboxFile(path=str(path), sha256=digest, known=digest in known)
         for path, digest in hashes.items()

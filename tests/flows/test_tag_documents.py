@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import fsspec
@@ -16,8 +18,9 @@ from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.ingest.pipeline import sha256_file
 from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.registry import promote
+from cluster_nlp.store.claims import claim, process_owner, release
 from cluster_nlp.store.db import open_store
-from cluster_nlp.store.models import DocumentRow, PredictionRow, RunRow
+from cluster_nlp.store.models import DocumentRow, PredictionRow, RunRow, WorkClaimRow
 from flows.tag_documents import ARTIFACT_SUMMARY, ARTIFACT_TABLE, tag_documents_flow
 
 
@@ -196,3 +199,37 @@ def test_an_fsspec_inbox_is_mirrored_and_changes_follow(
     assert second["files"] == 1 and second["outcomes"]["ingested"] == 1
     assert second["tagged"] == 1
     assert not (mirror / "deep" / "b.txt").exists()
+
+
+def test_a_run_waits_for_documents_another_run_holds(
+    inbox: Path,
+    store_url: str,
+    models_dir: Path,
+    taxonomy_path: Path,
+    tmp_path: Path,
+    good_files: dict[str, list[str]],
+):
+    """A second run (e.g. a manual one beside a served one) never works on a claimed document:
+    it waits until the holder lets go, then finds the work done or does it itself."""
+    held = sha256_file(inbox / sorted(good_files)[0])
+    other_run = process_owner("other-run")  # this live process: its claim holds until released
+    sessions = open_store(store_url)
+    assert claim(sessions, "ingest", [held], other_run, ttl_s=600)
+    released_at = []
+
+    def let_go() -> None:
+        released_at.append(datetime.now(UTC))
+        release(sessions, "ingest", [held], other_run)
+
+    letting_go = threading.Timer(3.0, let_go)
+    letting_go.start()
+    result = run(inbox, store_url, models_dir, taxonomy_path, tmp_path / "outputs")
+    letting_go.join()
+
+    assert result["tagged"] == len(good_files)
+    with sessions() as session:
+        row = session.get(DocumentRow, held)
+        assert row.status == "ok"
+        stored_at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        assert stored_at >= released_at[0]  # parsed only after the other run let go
+        assert session.scalar(select(func.count()).select_from(WorkClaimRow)) == 0

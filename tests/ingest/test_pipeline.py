@@ -14,10 +14,22 @@ from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
-from cluster_nlp.ingest.pipeline import InputPathError, Outcome, discover, ingest
+from cluster_nlp.ingest.pipeline import (
+    InputPathError,
+    Outcome,
+    discover,
+    ingest,
+    sha256_file,
+    text_extractor_version,
+)
 from cluster_nlp.ingest.sandbox import ParseLimits
 from cluster_nlp.store.db import open_store
-from cluster_nlp.store.documents import document_summaries, load_document
+from cluster_nlp.store.documents import (
+    document_summaries,
+    failed_document,
+    load_document,
+    save_document,
+)
 
 LIMITS = ParseLimits(timeout_s=60, memory_mb=2048, workers=2)
 
@@ -107,6 +119,23 @@ def test_renamed_copy_is_known_and_changed_file_is_new(inbox: Path, sessions):
     assert rows[outcomes["note.md"].document_id]["replaces_id"] == (
         outcomes["copy-of-note.md"].document_id
     )
+
+
+@pytest.mark.parametrize(("recorded_by", "parsed_again"), [("older", True), ("current", False)])
+def test_a_failure_is_retried_once_the_ingestion_code_changes(
+    inbox: Path, sessions, recorded_by: str, parsed_again: bool
+):
+    note = inbox / "sub" / "note.md"
+    digest = sha256_file(note)
+    version = text_extractor_version() if recorded_by == "current" else "text-older"
+    save_document(sessions, failed_document(str(note), digest, "parser crashed"), 0, version)
+
+    summary = ingest([note], sessions, limits=LIMITS)
+    assert summary.files[0].outcome is (Outcome.INGESTED if parsed_again else Outcome.KNOWN)
+    stored = load_document(sessions, digest)
+    assert (stored.status.value == "ok") is parsed_again
+    assert (stored.text != "") is parsed_again
+    assert ingest([note], sessions, limits=LIMITS).files[0].outcome is Outcome.KNOWN
 
 
 def test_bad_files_are_failed_rows_and_stored_documents_stay(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from cluster_nlp.records import (
@@ -24,11 +26,12 @@ from cluster_nlp.store.documents import (
     known_ids,
     load_document,
     remember_path,
+    retryable_ids,
     run_record,
     save_document,
     start_run,
 )
-from cluster_nlp.store.models import DocumentPathRow, DocumentRow, PassageRow
+from cluster_nlp.store.models import Base, DocumentPathRow, DocumentRow, PassageRow
 
 QUALITY = PageQuality(grade=1.0, letters=20, letter_ratio=0.8, cyrillic_ratio=1.0)
 
@@ -129,6 +132,47 @@ def test_failed_document_row_keeps_reason(sessions):
     assert stored.status is DocumentStatus.FAILED
     assert stored.error == "encrypted: needs a password"
     assert known_ids(sessions, [SHA_A, SHA_B]) == {SHA_B}
+
+
+@pytest.mark.parametrize(
+    ("stored_status", "stored_version", "retried"),
+    [
+        ("failed", None, True),  # recorded before versions were kept
+        ("failed", "text-older", True),
+        ("failed", "text-current", False),  # the same code would fail the same way
+        ("ok", "text-older", False),  # what was read stays as it was
+    ],
+)
+def test_failures_from_other_ingestion_code_are_parsed_again(
+    sessions, stored_status: str, stored_version: str | None, retried: bool
+):
+    first = (
+        failed_document("bad.pdf", SHA_A, "timeout")
+        if stored_status == "failed"
+        else make_document(SHA_A, path="bad.pdf")
+    )
+    save_document(sessions, first, 0, stored_version)
+    remember_path(sessions, SHA_A, "copy.pdf")
+    assert (SHA_A in retryable_ids(sessions, [SHA_A, SHA_B], "text-current")) is retried
+
+    again = make_document(SHA_A, path="bad.pdf", text="Прочитано со второй попытки.")
+    assert save_document(sessions, again, 5, "text-current") is retried
+    stored = load_document(sessions, SHA_A)
+    assert stored.text == (again.text if retried else first.text)
+    assert stored.status is (DocumentStatus.OK if retried else first.status)
+    with sessions() as session:
+        paths = session.scalars(select(DocumentPathRow.path).order_by(DocumentPathRow.path)).all()
+        assert paths == ["bad.pdf", "copy.pdf"]  # the names it was seen under are kept
+        passages = session.scalar(select(func.count()).select_from(PassageRow))
+        assert passages == len(stored.passages)  # no parts left over from the first row
+
+
+def test_migrations_match_the_models(store_url: str):
+    engine = create_store_engine(store_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
 
 
 def test_known_ids_handles_more_than_one_chunk(sessions):

@@ -24,6 +24,7 @@ from cluster_nlp.store.documents import (
     finish_run,
     known_ids,
     remember_path,
+    retryable_ids,
     save_document,
     start_run,
 )
@@ -140,7 +141,10 @@ def ingest(
         except OSError as error:
             record(FileOutcome(path, Outcome.FAILED, error=one_line(f"cannot read: {error}")))
 
-    stored = known_ids(sessions, hashes.values())
+    extractor = text_extractor_version()
+    stored = known_ids(sessions, hashes.values()) - retryable_ids(
+        sessions, hashes.values(), extractor
+    )
     to_parse: dict[str, Path] = {}
     for path, digest in hashes.items():
         if digest in stored or digest in to_parse:
@@ -154,7 +158,7 @@ def ingest(
         digest = by_path[result.path]
         document = result.document or failed_document(str(result.path), digest, result.error)
         document = document.model_copy(update={"path": str(result.path), "sha256": digest})
-        if not save_document(sessions, document, size_bytes=result.path.stat().st_size):
+        if not save_document(sessions, document, result.path.stat().st_size, extractor):
             record(FileOutcome(result.path, Outcome.KNOWN, document_id=digest))
             continue
         outcome = {

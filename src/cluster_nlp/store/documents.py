@@ -2,7 +2,9 @@
 
 Each document is written in one transaction with its pages, passages and tables, so a run
 killed in the middle leaves either the whole document or nothing. Rows once stored are never
-changed by a later ingest: new bytes make a new document.
+changed by a later ingest: new bytes make a new document. The one exception is a failure:
+a file that failed under older ingestion code is parsed again, and its failed row (which has
+no parts, entities or predictions) takes the new result.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -46,6 +48,29 @@ def known_ids(sessions: SessionFactory, ids: Iterable[str]) -> set[str]:
     return found
 
 
+def retryable_ids(
+    sessions: SessionFactory, ids: Iterable[str], text_extractor_version: str
+) -> set[str]:
+    """Stored failures among ``ids`` that were recorded by other ingestion code than this."""
+    wanted = list(set(ids))
+    found: set[str] = set()
+    with sessions() as session:
+        for start in range(0, len(wanted), 500):
+            found.update(
+                session.scalars(
+                    select(DocumentRow.id).where(
+                        DocumentRow.id.in_(wanted[start : start + 500]),
+                        DocumentRow.status == DocumentStatus.FAILED.value,
+                        or_(
+                            DocumentRow.text_extractor_version.is_(None),
+                            DocumentRow.text_extractor_version != text_extractor_version,
+                        ),
+                    )
+                )
+            )
+    return found
+
+
 def remember_path(sessions: SessionFactory, document_id: str, path: str) -> None:
     """Record another name under which known bytes were seen (idempotent)."""
     with sessions.begin() as session:
@@ -67,34 +92,57 @@ def _previous_document_at(session: Session, path: str, new_id: str) -> str | Non
     )
 
 
-def save_document(sessions: SessionFactory, document: ExtractedDocument, size_bytes: int) -> bool:
-    """Store a document with all its parts; False when its bytes were stored already."""
-    row = DocumentRow(
-        id=document.sha256,
-        source_path=document.path,
-        title=document.title,
-        lang=document.lang,
-        page_count=document.page_count,
-        size_bytes=size_bytes,
-        status=document.status.value,
-        error=document.error,
-        engine=document.engine,
-        text=document.text,
+def _document_fields(document: ExtractedDocument) -> dict:
+    return {
+        "title": document.title,
+        "lang": document.lang,
+        "page_count": document.page_count,
+        "status": document.status.value,
+        "error": document.error,
+        "engine": document.engine,
+        "text": document.text,
         # The part tables' columns are the records' fields (tables are kept per page).
-        pages=[
+        "pages": [
             PageRow(**page.model_dump(mode="json", exclude={"tables"})) for page in document.pages
         ],
-        passages=[PassageRow(**passage.model_dump(mode="json")) for passage in document.passages],
-        tables=[
+        "passages": [
+            PassageRow(**passage.model_dump(mode="json")) for passage in document.passages
+        ],
+        "tables": [
             TableRow(**table.model_dump(mode="json"))
             for page in document.pages
             for table in page.tables
         ],
-    )
+    }
+
+
+def save_document(
+    sessions: SessionFactory,
+    document: ExtractedDocument,
+    size_bytes: int,
+    text_extractor_version: str | None = None,
+) -> bool:
+    """Store a document with all its parts; False when its bytes were stored already.
+
+    A stored failure from other ingestion code (see ``retryable_ids``) is replaced in place,
+    keeping the paths it was seen under.
+    """
+    fields = {**_document_fields(document), "text_extractor_version": text_extractor_version}
     try:
         with sessions.begin() as session:
-            if session.get(DocumentRow, document.sha256) is not None:
-                return False
+            stored = session.get(DocumentRow, document.sha256)
+            if stored is not None:
+                retry = stored.status == DocumentStatus.FAILED.value and (
+                    stored.text_extractor_version != text_extractor_version
+                )
+                if not retry or text_extractor_version is None:
+                    return False
+                for name, value in fields.items():
+                    setattr(stored, name, value)
+                return True
+            row = DocumentRow(
+                id=document.sha256, source_path=document.path, size_bytes=size_bytes, **fields
+            )
             row.replaces_id = _previous_document_at(session, document.path, document.sha256)
             row.paths = [DocumentPathRow(path=document.path)]
             session.add(row)

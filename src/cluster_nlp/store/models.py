@@ -31,6 +31,8 @@ class DocumentRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     engine: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
+    # Which ingestion code produced this row: a failure under older code is tried again.
+    text_extractor_version: Mapped[str | None] = mapped_column(String(32))
     # The document that was stored for the same path before this file's bytes changed.
     replaces_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -187,3 +189,19 @@ class DecisionRow(Base):
     labels: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkClaimRow(Base):
+    """A run's claim on one document for one stage, so concurrent runs never do it twice.
+
+    Claims expire: a run killed while holding one gives the document back after ``expires_at``.
+    """
+
+    __tablename__ = "work_claims"
+    __table_args__ = (UniqueConstraint("stage", "document_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stage: Mapped[str] = mapped_column(String(64))
+    document_id: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
