@@ -50,14 +50,16 @@ def test_numeric_patterns(lang, text, expected):
         (
             "ru",
             "Программа «Цифровая экономика Российской Федерации» действует.",
-            ("Цифровая экономика Российской Федерации", "LAW"),
+            ("«Цифровая экономика Российской Федерации»", "LAW"),
         ),
         (
             "ru",
             "Это федеральный проект «Искусственный интеллект».",
             ("федеральный проект «Искусственный интеллект»", "LAW"),
         ),
-        ("ru", "Её создал АНО «Кластер ИИ» весной.", ("«Кластер ИИ»", "CLUSTER")),
+        ("ru", "В «Кластер ИИ» вошли сорок компаний.", ("«Кластер ИИ»", "CLUSTER")),
+        # With its legal form the cluster's name is the organisation that runs it.
+        ("ru", "Её создал АНО «Кластер ИИ» весной.", ("АНО «Кластер ИИ»", "ORG")),
         (
             "ru",
             "Резиденты Московского инновационного кластера.",
@@ -91,6 +93,12 @@ def test_natasha_finds_people_places_organisations(text, expected):
 def test_every_entity_says_which_component_found_it():
     doc = pipeline("ru")("В Новосибирске привлекли $291 млн.")
     assert {span.id_.split(":")[0] for span in doc.ents} == {"natasha_ner", "entity_ruler"}
+
+
+def test_natasha_keeps_what_it_found_for_later_components():
+    doc = pipeline("ru")("Исследователи Центра искусственного интеллекта приехали в Казань.")
+    assert {(span.text, span.label_) for span in doc.spans["natasha_ner"]} >= {("Казань", "LOC")}
+    assert "org_boundaries" in pipeline("ru").pipe_names
 
 
 def test_no_pipeline_for_unknown_language():

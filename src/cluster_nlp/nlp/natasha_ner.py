@@ -2,7 +2,10 @@
 
 The slovnet model ships inside the ``natasha`` PyPI package, so nothing is downloaded. The
 component keeps spaCy's split between computing (``predict``) and writing
-(``set_annotations``); slovnet spans become ``doc.ents`` at once and go no further.
+(``set_annotations``); slovnet spans become ``doc.ents`` at once and go no further. They are
+also kept, as slovnet found them, in the span group ``doc.spans[<component name>]``, so a
+later component can see what the entity ruler overwrote (``org_boundaries`` restores an
+organisation whose name holds a domain term).
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ class NatashaNER:
                 doc.char_span(start, end, label=label, alignment_mode="contract", span_id=self.name)
                 for start, end, label in spans
             ]
-            doc.ents = filter_spans([*doc.ents, *(span for span in found if span is not None)])
+            kept = [span for span in found if span is not None]
+            doc.spans[self.name] = kept
+            doc.ents = filter_spans([*doc.ents, *kept])
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations([doc], self.predict([doc]))
@@ -62,7 +67,7 @@ class NatashaNER:
 @Language.factory(
     "natasha_ner",
     default_config={"labels": ["PER", "LOC", "ORG"], "batch_size": 32},
-    assigns=["doc.ents"],
+    assigns=["doc.ents", "doc.spans"],
 )
 def make_natasha_ner(nlp: Language, name: str, labels: list[str], batch_size: int) -> NatashaNER:
     return NatashaNER(name, labels, batch_size)

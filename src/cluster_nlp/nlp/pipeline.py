@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.util import load_config, load_model_from_config
 
 from cluster_nlp.config import get_settings
-from cluster_nlp.nlp import natasha_ner  # noqa: F401  (registers the natasha_ner factory)
+from cluster_nlp.nlp import natasha_ner, org_boundaries  # noqa: F401  (register factories)
 
 DATA = Path(__file__).with_name("data")
 LANGUAGES = ("ru", "en")
