@@ -8,6 +8,7 @@ of them runs.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,34 @@ EMBEDDED_SERVER_DEFAULTS = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": 
 def _prefect_defaults() -> None:
     for name, value in EMBEDDED_SERVER_DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+def warm_start(models_dir: str, model: str | None, taxonomy: str | None, spacy: bool) -> None:
+    """Load the model (and the spaCy pipelines) while Prefect's temporary server starts.
+
+    Without PREFECT_API_URL the first flow call starts a temporary server, a separate process
+    that takes about 15 s on a small machine, and only then would the run load its models.
+    Doing both at once hides most of the server's start behind work the run needs anyway.
+    """
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL
+
+    from cluster_nlp.nlp.pipeline import LANGUAGES, pipeline
+    from flows.tag_documents import load_predictor
+
+    starting = None
+    if not PREFECT_API_URL.value():
+        # A failed start is not lost: the flow call starts the server again and reports it.
+        starting = threading.Thread(target=SubprocessASGIServer().start, name="prefect-server")
+        starting.start()
+    try:
+        load_predictor(models_dir, model, taxonomy)
+        if spacy:  # on a Dask cluster the workers load their own pipelines
+            for lang in LANGUAGES:
+                pipeline(lang)
+    finally:
+        if starting is not None:
+            starting.join()
 
 
 @app.command("run")
@@ -71,14 +100,17 @@ def run_command(
         flow = with_task_runner(tag_documents_flow, dask)
     except ValueError as error:
         fail(str(error), code=2)
+    models_dir = str(models or get_settings().models_dir)
+    taxonomy_path = str(taxonomy) if taxonomy else None
     try:
+        warm_start(models_dir, model, taxonomy_path, spacy=dask is None)
         result = flow(
             inbox=inbox,
             db=db_url(db),
             out=str(out),
-            models_dir=str(models or get_settings().models_dir),
+            models_dir=models_dir,
             model=model,
-            taxonomy=str(taxonomy) if taxonomy else None,
+            taxonomy=taxonomy_path,
             chunk_size=chunk_size,
         )
     except USER_ERRORS as error:
