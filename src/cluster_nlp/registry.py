@@ -134,9 +134,10 @@ def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = Non
     if version is None:
         raise ModelFileError(f"no model promoted in {models_dir}: run `cluster-nlp train`")
     metadata = read_metadata(models_dir, version)
-    if metadata.get("taxonomy_version") != taxonomy.version:
+    trained_with = metadata.get("taxonomy_version", "?")
+    if trained_with != taxonomy.version:
         raise TaxonomyMismatchError(
-            f"model {version} was trained with taxonomy {metadata.get('taxonomy_version', '?')[:12]}, "
+            f"model {version} was trained with taxonomy {trained_with[:12]}, "
             f"the taxonomy in use is {taxonomy.version[:12]}: retrain with `cluster-nlp train`"
         )
     classifiers = load_classifiers(
