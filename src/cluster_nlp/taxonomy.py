@@ -14,15 +14,15 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
+
+from cluster_nlp.datafile import load_yaml_model
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).parent / "data" / "taxonomy.yaml"
 
@@ -203,19 +203,7 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
 @lru_cache(maxsize=8)
 def _load(path: Path, modified_ns: int) -> Taxonomy:
     """Parse once per file version (``modified_ns`` is part of the cache key)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise TaxonomyError(f"cannot read taxonomy {path}: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise TaxonomyError(f"taxonomy {path} is not valid YAML: {_one_line(str(err))}") from err
-    try:
-        return Taxonomy.model_validate(raw)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "top level"
-        message = first["msg"].removeprefix("Value error, ")
-        raise TaxonomyError(f"taxonomy {path}: {where}: {message}") from err
+    return load_yaml_model(path, Taxonomy, TaxonomyError, label=f"taxonomy {path}")
 
 
 def _one_line(text: str) -> str:

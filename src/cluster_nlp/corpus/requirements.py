@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from cluster_nlp.corpus.schema import CorpusError, LabelSet, validation_message
+from cluster_nlp.corpus.schema import CorpusError, LabelSet
+from cluster_nlp.datafile import load_yaml_model
 
 DEFAULT_REQUIREMENTS_PATH = Path(__file__).parent / "requirements.yaml"
 
@@ -29,14 +29,4 @@ class CorpusRequirements(BaseModel):
 
 
 def load_requirements(path: Path | None = None) -> CorpusRequirements:
-    source = path or DEFAULT_REQUIREMENTS_PATH
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise CorpusError(f"cannot read {source}: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise CorpusError(f"{source} is not valid YAML: {' '.join(str(err).split())}") from err
-    try:
-        return CorpusRequirements.model_validate(raw)
-    except ValidationError as err:
-        raise CorpusError(f"{source}: {validation_message(err)}") from err
+    return load_yaml_model(path or DEFAULT_REQUIREMENTS_PATH, CorpusRequirements, CorpusError)

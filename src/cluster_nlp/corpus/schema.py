@@ -16,6 +16,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cluster_nlp.datafile import validation_message
 from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
 M = TypeVar("M", bound=BaseModel)
@@ -200,14 +201,6 @@ def parse_jsonl(path: Path, model: type[M]) -> list[ParsedLine[M]]:
                 ParsedLine(number, None, f"{path.name}:{number}: {validation_message(err)}")
             )
     return parsed
-
-
-def validation_message(err: ValidationError) -> str:
-    """The first problem of a pydantic error, on one line."""
-    first = err.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
 
 
 def read_jsonl(path: Path, model: type[M]) -> list[M]:

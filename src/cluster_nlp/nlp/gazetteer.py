@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 import pymorphy3
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cluster_nlp.datafile import load_yaml_model
 from cluster_nlp.records import Record
 
 DATA = Path(__file__).with_name("data")
@@ -333,30 +333,12 @@ class CountriesFile(Entry):
         return self
 
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def _load(model: type[ModelT], path: Path) -> ModelT:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise GazetteerError(f"{path.name}: not valid YAML ({error})") from error
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "top level"
-        raise GazetteerError(
-            f"{path.name}: {where}: {first['msg']} ({error.error_count()} error(s) in all)"
-        ) from error
-
-
 def load_regions(path: Path = REGIONS_PATH) -> RegionsFile:
-    return _load(RegionsFile, path)
+    return load_yaml_model(path, RegionsFile, GazetteerError)
 
 
 def load_countries(path: Path = COUNTRIES_PATH) -> CountriesFile:
-    return _load(CountriesFile, path)
+    return load_yaml_model(path, CountriesFile, GazetteerError)
 
 
 # --- locations --------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from spacy.tokens import Doc
 
+from cluster_nlp.datafile import load_yaml_model
 from cluster_nlp.nlp.gazetteer import fold, is_abbreviation, morph
 
 OPENING, CLOSING = "«", "»"
@@ -96,19 +96,7 @@ class OrgBoundarySettings(BaseModel):
 
 
 def load_settings(path: Path) -> OrgBoundarySettings:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise OrgBoundaryError(f"{path.name}: cannot read ({error.strerror})") from error
-    except yaml.YAMLError as error:
-        first_line = str(error).splitlines()[0]
-        raise OrgBoundaryError(f"{path.name}: not valid YAML ({first_line})") from error
-    try:
-        return OrgBoundarySettings.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "top level"
-        raise OrgBoundaryError(f"{path.name}: {where}: {first['msg']}") from error
+    return load_yaml_model(path, OrgBoundarySettings, OrgBoundaryError)
 
 
 @lru_cache(maxsize=65536)
