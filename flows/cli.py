@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from cluster_nlp.classify.embeddings import EmbeddingEngineError
 from cluster_nlp.cli import app
 from cluster_nlp.cli.common import DbOption, console, db_url, fail
 from cluster_nlp.inbox import InboxError, is_url
@@ -21,7 +22,14 @@ from cluster_nlp.registry import ModelFileError, TaxonomyMismatchError
 from cluster_nlp.store.db import StoreError
 from cluster_nlp.taxonomy import TaxonomyError
 
-USER_ERRORS = (InboxError, ModelFileError, TaxonomyError, TaxonomyMismatchError, StoreError)
+USER_ERRORS = (
+    EmbeddingEngineError,
+    InboxError,
+    ModelFileError,
+    TaxonomyError,
+    TaxonomyMismatchError,
+    StoreError,
+)
 # Without PREFECT_API_URL, Prefect starts a temporary local server for the run. Its first
 # start migrates a fresh database, which takes longer than Prefect's 20 s default on a small
 # machine.

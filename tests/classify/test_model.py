@@ -15,7 +15,14 @@ from cluster_nlp.classify.features import (
     passages_of,
     unpack_vocabulary,
 )
-from cluster_nlp.classify.model import EmptyClassError, GroupClassifier, best_threshold
+from cluster_nlp.classify.model import (
+    COMPONENTS,
+    WORDS_ONLY,
+    EmptyClassError,
+    GroupClassifier,
+    best_threshold,
+)
+from cluster_nlp.classify.semantic import group_prototypes
 from cluster_nlp.classify.train import (
     evaluate_classifiers,
     fit_classifiers,
@@ -94,14 +101,28 @@ def test_best_threshold(truth, scores, expected):
     assert best_threshold(np.array(truth), np.array(scores)) == pytest.approx(expected)
 
 
-def test_estimator_contract_init_stores_params_fit_returns_self(shared_corpus, tiny_taxonomy):
+WORDS = {"passage_weights": (0.0,), "prototype_weights": (0.0,)}
+
+
+class RefusingEmbedder:
+    """For models that must never ask for a vector."""
+
+    def passages(self, texts):
+        raise AssertionError("the word model asked for embeddings")
+
+    queries = passages
+
+
+def test_estimator_contract_init_stores_params_fit_returns_self(
+    shared_corpus, tiny_taxonomy, fake_embedder
+):
     model = GroupClassifier(labels=("a", "b"), Cs=(1.0, 2.0), cv=3)
     assert model.get_params()["Cs"] == (1.0, 2.0)
     assert clone(model).get_params() == model.get_params()
     assert not hasattr(model, "thresholds_")
     examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
     labels = tuple(tiny_taxonomy.group_ids("functions"))
-    fitted = GroupClassifier(labels=labels, Cs=(0.5, 8.0), cv=3)
+    fitted = GroupClassifier(labels=labels, Cs=(0.5, 8.0), cv=3, embedder=fake_embedder)
     Y = label_matrix(examples, "functions", tiny_taxonomy)
     assert fitted.fit([e.text for e in examples], Y) is fitted
     assert list(fitted.classes_) == list(labels)
@@ -110,7 +131,9 @@ def test_estimator_contract_init_stores_params_fit_returns_self(shared_corpus, t
     assert fitted.oof_scores_.shape == Y.shape
     assert ((fitted.oof_scores_ >= 0) & (fitted.oof_scores_ <= 1)).all()
     assert len(fitted.cv_f1_) == 3
-    assert GroupClassifier(labels=labels, C=3.0, cv=3).fit(
+    assert fitted.weights_.shape == (len(COMPONENTS),)
+    assert fitted.weights_[2] == 0  # no prototypes given, no prototype score
+    assert GroupClassifier(labels=labels, C=3.0, cv=3, **WORDS).fit(
         [e.text for e in examples], Y
     ).C_ == pytest.approx(3.0)
 
@@ -122,6 +145,17 @@ def test_estimator_contract_init_stores_params_fit_returns_self(shared_corpus, t
         ({"labels": ("a",)}, [[1, 0], [0, 1], [1, 0], [0, 1]], "Y must have shape"),
         ({"labels": ("a",), "view": "sentences"}, [[1], [0], [1], [0]], "view must be one of"),
         ({"labels": ("a",), "cues": (("x",), ("y",))}, [[1], [0], [1], [0]], "cues lists 2"),
+        (
+            {"labels": ("a", "b"), "prototypes": (("x",), ())},
+            [[1, 0], [0, 1], [1, 0], [0, 1]],
+            "prototypes must describe each of the 2 labels; 1 labels",
+        ),
+        (
+            {"labels": ("a",), "prototypes": (("x",),), "passage_weights": (0.5,)}
+            | {"prototype_weights": (0.5, 0.6)},
+            [[1], [0], [1], [0]],
+            "must leave the words a weight",
+        ),
     ],
 )
 def test_bad_training_input_is_a_one_line_error(params, Y, message):
@@ -156,10 +190,93 @@ def test_cue_features_carry_labels_the_words_never_showed(tiny_taxonomy):
     ]
     Y = np.array([[1]] * 6 + [[0]] * 6)
     cues = (("акселератор", "стартап"),)
-    model = GroupClassifier(labels=("startup_support",), cues=cues, C=10.0, cv=3).fit(texts, Y)
+    model = GroupClassifier(labels=("startup_support",), cues=cues, C=10.0, cv=3, **WORDS)
+    model.fit(texts, Y)
     unseen = model.predict_proba(["Стартапы стартапам рассказали о стартапах."])[0, 0]
     plain = model.predict_proba(["Команды рассказали о погоде."])[0, 0]
     assert unseen > plain
+
+
+def test_prototype_score_carries_a_label_in_words_no_training_document_used(fake_embedder):
+    """A text that shares no word with the training documents but matches one of the label's
+    descriptions gets the label; the word model alone cannot tell it from an unrelated one."""
+    positives = ["наставники помогли молодым командам", "акселератор стартапов отобрал команды"]
+    texts = [f"Документ {n}: {positives[n % 2]}." for n in range(8)] + [
+        f"Документ {n}: отчёт о погоде и урожае." for n in range(8)
+    ]
+    Y = np.array([[1]] * 8 + [[0]] * 8)
+    prototypes = (("акселератор стартапов", "инкубатор"),)
+    described = "Инкубатор объявил набор."
+    unrelated = "Библиотека объявила набор."
+    scores = {}
+    for weight in (0.0, 0.45):
+        model = GroupClassifier(
+            labels=("startup_support",),
+            prototypes=prototypes,
+            passage_weights=(0.0,),
+            prototype_weights=(weight,),
+            C=10.0,
+            cv=4,
+            embedder=fake_embedder,
+        ).fit(texts, Y)
+        assert model.weights_.tolist() == [1.0 - weight, 0.0, weight]
+        scores[weight] = model.predict_proba([described, unrelated])[:, 0]
+    assert scores[0.0][0] == pytest.approx(scores[0.0][1], abs=0.05)
+    assert scores[0.45][0] > scores[0.45][1] + 0.2
+
+
+def test_fused_model_learns_held_out_documents_and_picks_weights_from_its_grid(
+    shared_corpus, tiny_taxonomy, tiny_params, fake_embedder
+):
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
+    train, test = split(examples, "train"), split(examples, "test")
+    labels = tiny_taxonomy.group_ids("functions")
+    model = GroupClassifier(
+        labels=labels,
+        prototypes=group_prototypes(tiny_taxonomy, "functions"),
+        passage_weights=(0.0, 0.3),
+        prototype_weights=(0.0, 0.3),
+        cv=3,
+        embedder=fake_embedder,
+    ).fit([e.text for e in train], label_matrix(train, "functions", tiny_taxonomy))
+    grid = {(1.0, 0.0, 0.0), (0.7, 0.3, 0.0), (0.7, 0.0, 0.3), (0.4, 0.3, 0.3)}
+    assert tuple(model.weights_) in grid
+    assert model.center_.shape == model.scale_.shape == (len(COMPONENTS), len(labels))
+    if model.weights_[1] > 0:
+        assert model.passage_coef_.shape == (len(labels), fake_embedder.dimension)
+    seen = fake_embedder.texts_seen
+    predicted = model.predict([e.text for e in test])
+    assert fake_embedder.texts_seen > seen or not model.weights_[1:].any()
+    truth = label_matrix(test, "functions", tiny_taxonomy)
+    assert (predicted == truth).mean() >= 0.85
+
+
+def test_word_model_never_asks_for_embeddings(shared_corpus, tiny_taxonomy):
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
+    model = GroupClassifier(
+        labels=tiny_taxonomy.group_ids("functions"),
+        prototypes=group_prototypes(tiny_taxonomy, "functions"),
+        cv=3,
+        embedder=RefusingEmbedder(),
+        **WORDS,
+    ).fit([e.text for e in examples], label_matrix(examples, "functions", tiny_taxonomy))
+    assert model.predict_proba(["Акселератор помог командам."]).shape == (1, 3)
+
+
+def test_a_word_model_saved_before_embedding_scores_loads_as_it_was(shared_corpus, tiny_taxonomy):
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
+    texts = [e.text for e in examples]
+    model = GroupClassifier(labels=tiny_taxonomy.group_ids("functions"), cv=3, **WORDS)
+    model.fit(texts, label_matrix(examples, "functions", tiny_taxonomy))
+    old_state = {
+        name: value
+        for name, value in model.__getstate__().items()
+        if name not in WORDS_ONLY and name not in ("weights_", "center_", "scale_")
+    }
+    loaded = GroupClassifier.__new__(GroupClassifier)
+    loaded.__setstate__(old_state)
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))
+    assert loaded.get_params()["passage_weights"] == (0.0,)
 
 
 def test_top_terms_are_words_of_the_document(trained_models, tiny_taxonomy):

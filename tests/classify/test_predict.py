@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from cluster_nlp.classify.predict import keyword_predictor, predict_document, trained_predictor
+from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.predict import (
+    Predictor,
+    keyword_predictor,
+    predict_document,
+    trained_predictor,
+)
 from cluster_nlp.classify.tag import tag_documents
+from cluster_nlp.classify.train import fit_classifiers, split
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
 from cluster_nlp.store.db import open_store
@@ -68,6 +75,25 @@ def test_evidence_points_at_the_passage_that_carries_the_label(predictor):
     assert set(prediction.thresholds) == {
         label for group in prediction.groups.values() for label in group.scores
     }
+
+
+def test_embedding_scores_rank_the_evidence_too(
+    shared_corpus, tiny_taxonomy, tiny_params, fake_embedder
+):
+    """A model that sums word, paragraph and prototype scores scores passages the same way."""
+    params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.3,)}
+    train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
+    classifiers = fit_classifiers(train, tiny_taxonomy, {**params, "embedder": fake_embedder})
+    predictor = Predictor("fused", "hash", tiny_taxonomy.version, classifiers)
+    document = document_of(PARAGRAPHS)
+    prediction = predict_document(document, predictor, "t")
+    assert "startup_support" in prediction.labels("functions")
+    assert prediction.evidence["startup_support"][0].text == PARAGRAPHS[1]
+    assert prediction.evidence["consortium"][0].text == PARAGRAPHS[2]
+    functions = classifiers["functions"]
+    column = list(functions.classes_).index("startup_support")
+    alone = functions.predict_proba([PARAGRAPHS[1]])[0, column]
+    assert prediction.evidence["startup_support"][0].score == pytest.approx(alone)
 
 
 def test_margin_marks_borderline_labels_for_review(predictor):

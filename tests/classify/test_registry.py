@@ -12,7 +12,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 from cluster_nlp.classify.data import load_labeled_texts
-from cluster_nlp.classify.train import fit_classifiers, split
+from cluster_nlp.classify.train import fit_classifiers, split, train_and_register
 from cluster_nlp.registry import (
     MODEL_FILE,
     ModelFileError,
@@ -38,7 +38,8 @@ def test_version_folder_has_model_metrics_card_and_hashes(trained_models, tiny_t
     assert metadata["taxonomy_version"] == tiny_taxonomy.version
     assert len(metadata["data_sha256"]) == 64
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert set(metrics) == {"test", "baseline", "cross_validation", "thresholds"}
+    assert set(metrics) == {"test", "baseline", "cross_validation", "thresholds", "features"}
+    assert metrics["features"]["embeddings"] is None  # the session's model is words alone
     assert "by_genre" in metrics["test"]["functions"]
     assert "| functions |" in (folder / "model-card.md").read_text()
     assert metadata["chosen_C"].keys() == metrics["test"].keys()
@@ -68,6 +69,37 @@ def test_promote_and_load_round_trip(models_copy, tiny_taxonomy, shared_corpus, 
         )
     assert [v["version"] for v in list_versions(models)] == ["v1"]
     assert list_versions(models)[0]["current"] is True
+
+
+def test_a_model_with_embedding_scores_saves_no_embedder_and_loads_with_the_engine_it_is_given(
+    shared_corpus, tiny_taxonomy, tiny_params, fake_embedder, tmp_path
+):
+    params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.3,)}
+    result = train_and_register(
+        shared_corpus,
+        tiny_taxonomy,
+        tmp_path / "models",
+        {**params, "embedder": fake_embedder},
+        version="e1",
+    )
+    path = result.folder / MODEL_FILE
+    assert sio.get_untrusted_types(file=path) == ["cluster_nlp.classify.model.GroupClassifier"]
+    metadata = json.loads((result.folder / "metadata.json").read_text())
+    assert "embedder" not in metadata["params"]
+    weights = {"words": 0.4, "passages": 0.3, "prototypes": 0.3}
+    assert metadata["features"]["weights"]["functions"] == pytest.approx(weights)
+    assert "prototypes 0.3" in (result.folder / "model-card.md").read_text()
+    loaded = load_version(tmp_path / "models", tiny_taxonomy, "e1").classifiers
+    refit = fit_classifiers(
+        split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train"),
+        tiny_taxonomy,
+        {**params, "embedder": fake_embedder},
+    )
+    texts = ["Акселератор помог стартапам.", "Консорциум университетов подписал договор."]
+    for group, model in loaded.items():
+        assert model.embedder is None
+        model.set_params(embedder=fake_embedder)
+        np.testing.assert_allclose(model.predict_proba(texts), refit[group].predict_proba(texts))
 
 
 def test_unknown_version_and_bad_names_are_refused(trained_models, tiny_taxonomy):

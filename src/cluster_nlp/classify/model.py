@@ -1,12 +1,22 @@
 """One label group's classifier, following scikit-learn's estimator API.
 
-For every label of the group: a class-weighted logistic regression over the lemma features
-and the label cues' counts (``features``). Everything that is tuned is tuned on out-of-fold
-scores of the training documents, never on held-out data: the regularisation strength (by
-mean average precision over the labels), a sigmoid calibration per label, and a decision
-threshold per label (by F1 on the calibrated scores).
+Up to three scores per document and label, brought to one scale on out-of-fold scores and
+summed with weights (``weights_``):
 
-Two views of a document (``view``):
+- words: a class-weighted logistic regression over the lemma features and the label cues'
+  counts (``features``);
+- passages: a class-weighted logistic regression over the e5 vectors of paragraphs
+  (``semantic``), a document scoring the mean of its ``top_k`` best paragraphs;
+- prototypes: the cosine between paragraphs and the label's taxonomy descriptions, a
+  document scoring the mean of its ``prototype_top_k`` best paragraphs.
+
+Everything that is tuned is tuned on out-of-fold scores of the training documents, never on
+held-out data: the word regularisation strength and the weights (each by mean average
+precision over the labels), a sigmoid calibration per label, and a decision threshold per
+label (by F1 on the calibrated scores). With ``passage_weights`` and ``prototype_weights``
+both ``(0.0,)`` the model is the word model alone and never loads the embedding engine.
+
+Two views of a document for the words (``view``):
 
 - ``"document"``: the whole text is one example;
 - ``"passages"``: multi-instance learning. Every paragraph is an example that inherits its
@@ -28,6 +38,7 @@ from sklearn.metrics import average_precision_score, f1_score
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
+from cluster_nlp.classify.embeddings import Embedder, default_embedder
 from cluster_nlp.classify.features import (
     cue_counts,
     fit_word_features,
@@ -35,10 +46,26 @@ from cluster_nlp.classify.features import (
     passages_of,
     unpack_vocabulary,
 )
+from cluster_nlp.classify.semantic import (
+    embed_passages,
+    embed_prototypes,
+    prototype_similarity,
+    top_k_mean,
+)
 
 DEFAULT_THRESHOLD = 0.5
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 VIEWS = ("document", "passages")
+COMPONENTS = ("words", "passages", "prototypes")
+# What a model written before the embedding scores existed is: the word model alone.
+WORDS_ONLY = {
+    "prototypes": (),
+    "passage_weights": (0.0,),
+    "prototype_weights": (0.0,),
+    "passage_C": 64.0,
+    "prototype_top_k": 3,
+    "embedder": None,
+}
 
 
 class EmptyClassError(ValueError):
@@ -63,6 +90,36 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(values, -30.0, 30.0)))
 
 
+def fit_regressions(
+    X, Y: np.ndarray, weights: np.ndarray, C: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and intercepts of one class-weighted regression per column of ``Y``; a
+    label these examples cannot learn keeps zero weights and its prior log-odds."""
+    coef = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
+    intercept = np.zeros(Y.shape[1])
+    for column in range(Y.shape[1]):
+        y = Y[:, column]
+        if y.min() == y.max():
+            rate = (y.mean() * len(y) + 0.5) / (len(y) + 1.0)
+            intercept[column] = np.log(rate / (1.0 - rate))
+            continue
+        regression = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
+        regression.fit(X, y, sample_weight=weights)
+        coef[column], intercept[column] = regression.coef_[0], regression.intercept_[0]
+    return coef, intercept
+
+
+def _embeds(weights) -> bool:
+    """Whether weights of (words, passages, prototypes) need paragraph vectors."""
+    return weights[1] > 0 or weights[2] > 0
+
+
+def mean_average_precision(Y: np.ndarray, scores: np.ndarray) -> float:
+    return float(
+        np.mean([average_precision_score(Y[:, j], scores[:, j]) for j in range(Y.shape[1])])
+    )
+
+
 class _Fold:
     """One training set's features, built once and fitted at each C of the grid."""
 
@@ -75,39 +132,50 @@ class _Fold:
         self.Y = Y[owners]
 
     def fit(self, C: float) -> tuple[np.ndarray, np.ndarray]:
-        """Coefficients and intercepts, one row per label; a label this set cannot learn
-        keeps zero weights and its prior log-odds."""
-        coef = np.zeros((self.Y.shape[1], self.X.shape[1]), dtype=np.float32)
-        intercept = np.zeros(self.Y.shape[1])
-        for column in range(self.Y.shape[1]):
-            y = self.Y[:, column]
-            if y.min() == y.max():
-                rate = (y.mean() * len(y) + 0.5) / (len(y) + 1.0)
-                intercept[column] = np.log(rate / (1.0 - rate))
-                continue
-            regression = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
-            regression.fit(self.X, y, sample_weight=self.weights)
-            coef[column], intercept[column] = regression.coef_[0], regression.intercept_[0]
-        return coef, intercept
+        return fit_regressions(self.X, self.Y, self.weights, C)
+
+
+class _Embedded:
+    """Texts' paragraph vectors, with each paragraph's text index and per-text weight."""
+
+    def __init__(self, embedder: Embedder, texts: Sequence[str]) -> None:
+        self.vectors, self.owners = embed_passages(embedder, texts)
+        self.documents = len(texts)
+        counts = np.bincount(self.owners, minlength=len(texts))
+        self.weights = 1.0 / counts[self.owners]
+
+    def rows(self, documents: np.ndarray) -> np.ndarray:
+        return np.isin(self.owners, documents)
 
 
 class GroupClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label classifier for one taxonomy group.
 
     ``fit(texts, Y)`` takes documents' texts and a 0/1 matrix with one column per entry of
-    ``labels``; ``cues`` holds each label's cue phrases (empty: no cue features). ``C`` fixes
-    the regularisation; left at None, it is chosen from ``Cs`` by cross-validation. Fitted
-    attributes: ``classes_``, ``C_`` (the chosen regularisation), ``features_`` (the word
-    vectorizer), ``coef_`` and ``intercept_`` (one row per label, over the word features
-    then the cue counts), ``calibration_`` (slope and intercept per label),
-    ``thresholds_``, ``oof_scores_`` (calibrated out-of-fold probabilities), ``cv_fold_``
-    (each document's fold) and ``cv_f1_`` (micro-F1 per fold).
+    ``labels``; ``cues`` holds each label's cue phrases (empty: no cue features) and
+    ``prototypes`` each label's descriptions (empty: no prototype score). ``C`` fixes the
+    word regularisation; left at None, it is chosen from ``Cs`` by cross-validation; the
+    paragraph model's is ``passage_C``. The passage and prototype weights are chosen from
+    ``passage_weights`` × ``prototype_weights`` (pairs that leave the words a positive
+    weight). ``embedder`` is where paragraph and prototype vectors come from (None: the
+    process's e5 engine); it is never saved with the model.
+
+    Fitted attributes: ``classes_``, ``C_``, ``features_`` (the word vectorizer), ``coef_``
+    and ``intercept_`` (one row per label, over the word features then the cue counts),
+    ``passage_coef_`` and ``passage_intercept_`` (over paragraph vectors; only with a passage
+    weight), ``prototype_vectors_`` and ``prototype_labels_`` (the embedded descriptions;
+    only when a prototype weight was a candidate),
+    ``weights_`` (one per entry of ``COMPONENTS``), ``center_`` and ``scale_`` (per
+    component and label, from out-of-fold scores), ``calibration_`` (slope and intercept per
+    label), ``thresholds_``, ``oof_scores_`` (calibrated out-of-fold probabilities),
+    ``cv_fold_`` (each document's fold) and ``cv_f1_`` (micro-F1 per fold).
     """
 
     def __init__(
         self,
         labels: Sequence[str] = (),
         cues: Sequence[Sequence[str]] = (),
+        prototypes: Sequence[Sequence[str]] = (),
         C: float | None = None,
         Cs: Sequence[float] = (4.0, 16.0, 64.0),
         cue_weight: float = 0.3,
@@ -115,12 +183,18 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         max_df: float = 0.5,
         view: str = "document",
         top_k: int = 2,
+        passage_weights: Sequence[float] = (0.0, 0.15, 0.3),
+        prototype_weights: Sequence[float] = (0.0, 0.15, 0.3, 0.45),
+        passage_C: float = 64.0,
+        prototype_top_k: int = 3,
+        embedder: Embedder | None = None,
         cv: int = 5,
         tune_thresholds: bool = True,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
         self.cues = cues
+        self.prototypes = prototypes
         self.C = C
         self.Cs = Cs
         self.cue_weight = cue_weight
@@ -128,6 +202,11 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         self.max_df = max_df
         self.view = view
         self.top_k = top_k
+        self.passage_weights = passage_weights
+        self.prototype_weights = prototype_weights
+        self.passage_C = passage_C
+        self.prototype_top_k = prototype_top_k
+        self.embedder = embedder
         self.cv = cv
         self.tune_thresholds = tune_thresholds
         self.random_state = random_state
@@ -137,6 +216,15 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {self.view!r}")
         if self.cues and len(self.cues) != len(self.labels):
             raise ValueError(f"cues lists {len(self.cues)} labels, labels are {len(self.labels)}")
+        if self.prototypes and (
+            len(self.prototypes) != len(self.labels) or not all(self.prototypes)
+        ):
+            raise ValueError(
+                f"prototypes must describe each of the {len(self.labels)} labels; "
+                f"{sum(map(bool, self.prototypes))} labels have descriptions"
+            )
+        if not self._weight_grid():
+            raise ValueError("passage and prototype weights must leave the words a weight > 0")
         if Y.ndim != 2 or Y.shape != (rows, len(self.labels)):
             raise ValueError(f"Y must have shape ({rows}, {len(self.labels)}), got {Y.shape}")
         for column, label in enumerate(self.labels):
@@ -149,8 +237,23 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
                     "documents; it needs at least 2 to be learned"
                 )
 
+    def _weight_grid(self) -> list[tuple[float, float, float]]:
+        """Candidate weights of (words, passages, prototypes), plainest first; without
+        prototypes, no prototype score."""
+        prototype_weights = self.prototype_weights if self.prototypes else (0.0,)
+        pairs = sorted(
+            {(float(p), float(q)) for p in self.passage_weights for q in prototype_weights},
+            key=lambda pair: (sum(pair), pair),
+        )
+        return [
+            (round(1.0 - p - q, 6), p, q) for p, q in pairs if p >= 0 and q >= 0 and p + q < 1.0
+        ]
+
+    def _embedder(self) -> Embedder:
+        return self.embedder if self.embedder is not None else default_embedder()
+
     def _units(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """The examples the regressions see, and the index of the text each comes from."""
+        """The examples the word regressions see, and the index of the text each comes from."""
         if self.view == "document":
             return list(texts), np.arange(len(texts))
         units, owners = [], []
@@ -168,24 +271,40 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         return sparse.hstack([words, sparse.csr_matrix(counts)]).tocsr()
 
     def _raw_scores(self, vectorizer, weights: tuple, texts: Sequence[str]) -> np.ndarray:
-        """Uncalibrated log-odds per text and label (the top-k passage mean in that view)."""
+        """Uncalibrated word log-odds per text and label (the top-k passage mean in that view)."""
         coef, intercept = weights
         units, owners = self._units(texts)
         unit_scores = self._matrix(vectorizer, units) @ coef.T.astype(np.float64) + intercept
         if self.view == "document":
             return unit_scores
-        scores = np.empty((len(texts), len(intercept)))
-        for index in range(len(texts)):
-            ranked = np.sort(unit_scores[owners == index], axis=0)[::-1]
-            scores[index] = ranked[: self.top_k].mean(axis=0)
-        return scores
+        return top_k_mean(unit_scores, owners, len(texts), self.top_k)
+
+    def _passage_scores(self, embedded: _Embedded, weights: tuple) -> np.ndarray:
+        coef, intercept = weights
+        unit_scores = embedded.vectors @ coef.T.astype(np.float64) + intercept
+        return top_k_mean(unit_scores, embedded.owners, embedded.documents, self.top_k)
+
+    def _prototype_scores(self, embedded: _Embedded) -> np.ndarray:
+        similarity = prototype_similarity(
+            embedded.vectors, self.prototype_vectors_, self.prototype_labels_, len(self.classes_)
+        )
+        return top_k_mean(similarity, embedded.owners, embedded.documents, self.prototype_top_k)
 
     def fit(self, texts: Sequence[str], Y) -> GroupClassifier:
         texts = list(texts)
         Y = np.asarray(Y, dtype=int)
         self._check_params(Y, len(texts))
         self.classes_ = np.asarray(list(self.labels), dtype=object)
-        raw = self._out_of_fold(texts, Y)
+        grid = self._weight_grid()
+        components, embedded = self._components_out_of_fold(texts, Y, grid)
+        self._fit_scales(components)
+        stacked = np.stack([components.get(name, np.zeros(Y.shape)) for name in COMPONENTS])
+        fused = {weights: self._fuse(stacked, weights) for weights in grid}
+        precision = {weights: mean_average_precision(Y, fused[weights]) for weights in grid}
+        # Ties (to three decimals) go to the plainest candidate, the first in the grid.
+        chosen = max(grid, key=lambda weights: round(precision[weights], 3))
+        self.weights_ = np.array(chosen)
+        raw = fused[chosen]
         self.calibration_ = np.array(
             [self._calibrate(raw[:, column], Y[:, column]) for column in range(Y.shape[1])]
         )
@@ -213,11 +332,56 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         final = _Fold(self, texts, Y)
         self.features_ = final.vectorizer
         self.coef_, self.intercept_ = final.fit(self.C_)
+        if embedded is not None and self.weights_[1] > 0:
+            self.passage_coef_, self.passage_intercept_ = fit_regressions(
+                embedded.vectors, Y[embedded.owners], embedded.weights, self.passage_C
+            )
         return self
 
+    def _components_out_of_fold(
+        self, texts: list[str], Y: np.ndarray, grid: list[tuple[float, float, float]]
+    ) -> tuple[dict[str, np.ndarray], _Embedded | None]:
+        """Out-of-fold scores of each component that some candidate weights use, and the
+        paragraph vectors if any component needed them."""
+        components = {"words": self._out_of_fold(texts, Y)}
+        if not any(_embeds(weights) for weights in grid):
+            return components, None
+        embedded = _Embedded(self._embedder(), texts)
+        if any(weights[1] > 0 for weights in grid):
+            components["passages"] = self._passages_out_of_fold(embedded, Y)
+        if any(weights[2] > 0 for weights in grid):
+            self.prototype_vectors_, self.prototype_labels_ = embed_prototypes(
+                self._embedder(), self.prototypes
+            )
+            components["prototypes"] = self._prototype_scores(embedded)
+        return components, embedded
+
+    def _fit_scales(self, components: dict[str, np.ndarray]) -> None:
+        """``center_`` and ``scale_``: the embedding scores are standardised and put on the
+        word scores' scale; the word scores stay as they are, so a model of words alone
+        scores as it always did."""
+        labels = components["words"].shape[1]
+        self.center_ = np.zeros((len(COMPONENTS), labels))
+        self.scale_ = np.ones((len(COMPONENTS), labels))
+        words_spread = np.maximum(components["words"].std(axis=0), 1e-6)
+        for index, name in enumerate(COMPONENTS[1:], start=1):
+            if name in components:
+                self.center_[index] = components[name].mean(axis=0)
+                spread = np.maximum(components[name].std(axis=0), 1e-6)
+                self.scale_[index] = spread / words_spread
+
+    def _fuse(self, stacked: np.ndarray, weights) -> np.ndarray:
+        """The weighted sum of the component scores, each shifted by ``center_`` and divided
+        by ``scale_`` (components of weight 0 are skipped, so they need not be computed)."""
+        fused = np.zeros(stacked.shape[1:])
+        for index, weight in enumerate(weights):
+            if weight > 0:
+                fused += weight * (stacked[index] - self.center_[index]) / self.scale_[index]
+        return fused
+
     def _out_of_fold(self, texts: list[str], Y: np.ndarray) -> np.ndarray:
-        """Out-of-fold log-odds at ``C``, or at the C of ``Cs`` with the best mean average
-        precision over the labels (``C_``; ties go to the stronger regularisation)."""
+        """Out-of-fold word log-odds at ``C``, or at the C of ``Cs`` with the best mean
+        average precision over the labels (``C_``; ties go to the stronger regularisation)."""
         grid = (self.C,) if self.C is not None else tuple(self.Cs)
         raw = {C: np.zeros(Y.shape) for C in grid}
         self.cv_fold_ = np.zeros(len(texts), dtype=int)
@@ -229,12 +393,28 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
                 raw[C][test] = self._raw_scores(
                     prepared.vectorizer, prepared.fit(C), [texts[i] for i in test]
                 )
-        precision = {
-            C: np.mean([average_precision_score(Y[:, j], raw[C][:, j]) for j in range(Y.shape[1])])
-            for C in grid
-        }
+        precision = {C: mean_average_precision(Y, raw[C]) for C in grid}
         self.C_ = float(max(grid, key=lambda C: (round(precision[C], 6), -C)))
         return raw[self.C_]
+
+    def _passages_out_of_fold(self, embedded: _Embedded, Y: np.ndarray) -> np.ndarray:
+        """Out-of-fold paragraph-model scores, on the folds of the word model."""
+        raw = np.zeros(Y.shape)
+        for fold in range(self.cv):
+            test = np.flatnonzero(self.cv_fold_ == fold)
+            train_rows = embedded.rows(np.flatnonzero(self.cv_fold_ != fold))
+            coef, intercept = fit_regressions(
+                embedded.vectors[train_rows],
+                Y[embedded.owners[train_rows]],
+                embedded.weights[train_rows],
+                self.passage_C,
+            )
+            test_rows = embedded.rows(test)
+            unit_scores = embedded.vectors[test_rows] @ coef.T.astype(np.float64) + intercept
+            # ``test`` is sorted, so a paragraph's position among the test documents is found
+            positions = np.searchsorted(test, embedded.owners[test_rows])
+            raw[test] = top_k_mean(unit_scores, positions, len(test), self.top_k)
+        return raw
 
     @staticmethod
     def _calibrate(raw: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
@@ -250,8 +430,16 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        weights = (self.coef_, self.intercept_)
-        return self._calibrated(self._raw_scores(self.features_, weights, texts))
+        stacked = np.zeros((len(COMPONENTS), len(texts), len(self.classes_)))
+        stacked[0] = self._raw_scores(self.features_, (self.coef_, self.intercept_), texts)
+        if _embeds(self.weights_):
+            embedded = _Embedded(self._embedder(), texts)
+            if self.weights_[1] > 0:
+                weights = (self.passage_coef_, self.passage_intercept_)
+                stacked[1] = self._passage_scores(embedded, weights)
+            if self.weights_[2] > 0:
+                stacked[2] = self._prototype_scores(embedded)
+        return self._calibrated(self._fuse(stacked, self.weights_))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return (self.predict_proba(texts) >= self.thresholds_).astype(int)
@@ -265,16 +453,18 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         return [str(names[i]) for i in np.argsort(weights)[::-1][:count] if weights[i] > 0]
 
     # The word view is written as two arrays (see ``pack_vocabulary``), not as a vectorizer
-    # whose vocabulary dict would make the model file a hundred times larger.
+    # whose vocabulary dict would make the model file a hundred times larger; the embedder is
+    # a live engine, re-created where the model is loaded, so it is never written.
     def __getstate__(self) -> dict:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # on Python 3.11 it is the live __dict__
+        state["embedder"] = None
         if "features_" in state:
             terms, idf = pack_vocabulary(state.pop("features_"))
             state["vocabulary_terms_"], state["vocabulary_idf_"] = terms, idf
         return state
 
     def __setstate__(self, state: dict) -> None:
-        state = dict(state)
+        state = {**WORDS_ONLY, **state}
         if "vocabulary_terms_" in state:
             state["features_"] = unpack_vocabulary(
                 state.pop("vocabulary_terms_"),
@@ -282,4 +472,9 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
                 state["min_df"],
                 state["max_df"],
             )
+            if "weights_" not in state:  # a word model saved before the embedding scores
+                labels = len(state["classes_"])
+                state["weights_"] = np.array([1.0, 0.0, 0.0])
+                state["center_"] = np.zeros((len(COMPONENTS), labels))
+                state["scale_"] = np.ones((len(COMPONENTS), labels))
         super().__setstate__(state)

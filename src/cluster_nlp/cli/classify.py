@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.embeddings import EmbeddingEngineError
 from cluster_nlp.classify.model import EmptyClassError
 from cluster_nlp.classify.predict import (
     DEFAULT_MARGIN,
@@ -56,6 +57,7 @@ ModelOption = Annotated[
 ]
 USER_ERRORS = (
     CorpusError,
+    EmbeddingEngineError,
     EmptyClassError,
     ModelFileError,
     TaxonomyError,
