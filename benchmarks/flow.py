@@ -24,10 +24,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-# The temporary server's first start migrates a fresh database: slow on a busy small machine.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+from flows.cli import EMBEDDED_SERVER_DEFAULTS, warm_start
 
-from prefect.client.orchestration import get_client  # noqa: E402  (after the settings above)
+# The same temporary-server settings as `cluster-nlp run`, before Prefect reads its settings.
+for name, value in EMBEDDED_SERVER_DEFAULTS.items():
+    os.environ.setdefault(name, value)
+
+from prefect.client.orchestration import get_client  # noqa: E402
 from sections import machine, write_section  # noqa: E402
 
 from cluster_nlp.classify.tag import tag_documents  # noqa: E402
@@ -40,7 +43,6 @@ from cluster_nlp.nlp.pipeline import LANGUAGES, pipeline  # noqa: E402
 from cluster_nlp.registry import current_version  # noqa: E402
 from cluster_nlp.report import drift_markdown, run_statistics  # noqa: E402
 from cluster_nlp.store.db import open_store  # noqa: E402
-from flows.cli import warm_start  # noqa: E402
 from flows.tag_documents import (  # noqa: E402
     _loaded_predictor,
     load_predictor,

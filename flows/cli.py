@@ -32,8 +32,11 @@ USER_ERRORS = (
 )
 # Without PREFECT_API_URL, Prefect starts a temporary local server for the run. Its first
 # start migrates a fresh database, which takes longer than Prefect's 20 s default on a small
-# machine.
-EMBEDDED_SERVER_DEFAULTS = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+# machine. Its telemetry would only log a failure on machines without internet access.
+EMBEDDED_SERVER_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
 
 
 def _prefect_defaults() -> None:
