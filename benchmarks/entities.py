@@ -52,8 +52,6 @@ def timed_build(build) -> tuple[float, object]:
     return time.perf_counter() - started, nlp
 
 
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
@@ -69,7 +67,9 @@ def main() -> None:
         candidates = [
             ("spaCy blank tokenizer", lambda lang=lang: spacy.blank(lang)),
             (
-                "rules: natasha + entity ruler" if lang == "ru" else "rules: entity ruler",
+                "rules: natasha + entity ruler + ORG boundaries"
+                if lang == "ru"
+                else "rules: entity ruler",
                 lambda lang=lang: build_pipeline(lang),
             ),
         ]
