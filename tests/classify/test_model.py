@@ -7,14 +7,7 @@ import pytest
 from sklearn.base import clone
 
 from cluster_nlp.classify.data import label_matrix, load_labeled_texts
-from cluster_nlp.classify.features import (
-    cue_counts,
-    fit_word_features,
-    lemmatize,
-    pack_vocabulary,
-    passages_of,
-    unpack_vocabulary,
-)
+from cluster_nlp.classify.features import cue_counts, lemmatize, passages_of
 from cluster_nlp.classify.model import (
     COMPONENTS,
     WORDS_ONLY,
@@ -76,18 +69,6 @@ def test_cue_counts_match_stems_per_label():
     np.testing.assert_array_equal(cue_counts(texts, cues), [[2, 1, 0], [0, 0, 0]])
 
 
-def test_packed_vocabulary_transforms_like_the_original():
-    texts = ["кластер растёт быстро", "кластер и технопарк", "технопарк растёт", "новый кластер"]
-    original = fit_word_features(texts, min_df=2, max_df=0.9)
-    packed = unpack_vocabulary(*pack_vocabulary(original), min_df=2, max_df=0.9)
-    np.testing.assert_allclose(
-        packed.transform(texts).toarray(), original.transform(texts).toarray(), rtol=1e-6
-    )
-    terms, idf = pack_vocabulary(original)
-    with pytest.raises(ValueError, match="terms but"):
-        unpack_vocabulary(terms, idf[:-1], min_df=2, max_df=0.9)
-
-
 @pytest.mark.parametrize(
     ("truth", "scores", "expected"),
     [
@@ -144,6 +125,8 @@ def test_estimator_contract_init_stores_params_fit_returns_self(
         ({"labels": ("a", "b")}, [[1, 0], [0, 0], [1, 0], [0, 0]], "label 'b' has 0 positive"),
         ({"labels": ("a",)}, [[1, 0], [0, 1], [1, 0], [0, 1]], "Y must have shape"),
         ({"labels": ("a",), "view": "sentences"}, [[1], [0], [1], [0]], "view must be one of"),
+        ({"labels": ("a",), "char_ngrams": (5, 3)}, [[1], [0], [1], [0]], "char_ngrams must be"),
+        ({"labels": ("a",), "char_ngrams": 4}, [[1], [0], [1], [0]], "char_ngrams must be"),
         ({"labels": ("a",), "cues": (("x",), ("y",))}, [[1], [0], [1], [0]], "cues lists 2"),
         (
             {"labels": ("a", "b"), "prototypes": (("x",), ())},
@@ -271,12 +254,34 @@ def test_a_word_model_saved_before_embedding_scores_loads_as_it_was(shared_corpu
     old_state = {
         name: value
         for name, value in model.__getstate__().items()
-        if name not in WORDS_ONLY and name not in ("weights_", "center_", "scale_")
+        if name not in WORDS_ONLY and name not in ("weights_", "center_", "scale_", "char_ngrams")
     }
     loaded = GroupClassifier.__new__(GroupClassifier)
     loaded.__setstate__(old_state)
     np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))
     assert loaded.get_params()["passage_weights"] == (0.0,)
+    assert loaded.get_params()["char_ngrams"] is None
+    assert loaded.char_features_ is None
+
+
+def test_char_view_carries_a_label_to_a_form_no_training_document_used():
+    """Trained on "innovation", the char view scores "innovative" as the label's; the word
+    view, whose lemmas differ, cannot tell it from an unrelated word."""
+    positives = ["The innovation centre helped teams.", "Innovation grants went to firms."]
+    negatives = ["The weather report was sunny.", "Harvest figures went to farmers."]
+    texts = [positives[n % 2] for n in range(6)] + [negatives[n % 2] for n in range(6)]
+    Y = np.array([[1]] * 6 + [[0]] * 6)
+    probe = ["Innovative ideas.", "Colourful ideas."]
+    scores = {}
+    for char_ngrams in (None, (3, 5)):
+        model = GroupClassifier(labels=("innovation",), char_ngrams=char_ngrams, C=10.0, cv=3)
+        model.set_params(**WORDS).fit(texts, Y)
+        words = len(model.features_.vocabulary_)
+        chars = len(model.char_features_.vocabulary_) if char_ngrams else 0
+        assert model.coef_.shape == (1, words + chars)
+        scores[char_ngrams] = model.predict_proba(probe)[:, 0]
+    assert scores[None][0] == pytest.approx(scores[None][1], abs=0.05)
+    assert scores[(3, 5)][0] > scores[(3, 5)][1] + 0.2
 
 
 def test_top_terms_are_words_of_the_document(trained_models, tiny_taxonomy):

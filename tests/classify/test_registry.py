@@ -22,6 +22,7 @@ from cluster_nlp.registry import (
     load_classifiers,
     load_version,
     promote,
+    save_version,
 )
 from cluster_nlp.taxonomy import UnknownLabelError, load_taxonomy
 
@@ -162,3 +163,30 @@ def test_unknown_label_in_training_data_names_document_and_id(tiny_corpus, tiny_
         UnknownLabelError, match="document t-000 has unknown functions id 'time_travel'"
     ):
         load_labeled_texts(tiny_corpus, tiny_taxonomy)
+
+
+@pytest.mark.parametrize("char_ngrams", [(3, 5), None])
+def test_a_model_with_or_without_the_char_view_scores_the_same_after_the_registry(
+    shared_corpus, tiny_taxonomy, tiny_params, tmp_path, char_ngrams
+):
+    examples = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
+    params = {**tiny_params, "char_ngrams": char_ngrams}
+    classifiers = fit_classifiers(examples, tiny_taxonomy, params)
+    metadata = {"taxonomy_version": tiny_taxonomy.version}
+    save_version(tmp_path, "c1", classifiers, metadata, {}, "card")
+    path = tmp_path / "c1" / MODEL_FILE
+    assert sio.get_untrusted_types(file=path) == ["cluster_nlp.classify.model.GroupClassifier"]
+    assert path.stat().st_size < 400_000
+    loaded = load_version(tmp_path, tiny_taxonomy, "c1").classifiers
+    texts = [e.text for e in examples[:6]] + ["Акселераторами помогли стартапам."]
+    for group, model in loaded.items():
+        assert model.get_params()["char_ngrams"] == classifiers[group].char_ngrams
+        original = classifiers[group].char_features_
+        if char_ngrams is None:
+            assert model.char_features_ is None and original is None
+        else:
+            assert model.char_features_.vocabulary_ == original.vocabulary_
+            assert model.char_features_.transform(texts[-1:]).nnz > 0
+        np.testing.assert_allclose(
+            model.predict_proba(texts), classifiers[group].predict_proba(texts), rtol=1e-6
+        )

@@ -1,12 +1,16 @@
 """Text features that survive Russian inflection and do not memorise a corpus's phrasing.
 
-Two views of a text:
+Three views of a text:
 
 - word uni- and bigrams over lemmas (pymorphy3 for Cyrillic words, a light suffix rule for
   Latin ones). Digits never become words, capitalised words inside a sentence (names of
   places, clusters, companies, people) are dropped, and so are terms in fewer than two or in
   more than half of the training documents: what is left is how a text talks about a cluster,
   not which cluster it names;
+- character n-grams inside the same words, lower-cased but not lemmatised (``char_wb``, same
+  pruning): an inflected form, a word pymorphy3 does not know or an English word the suffix
+  rule misses still shares most of its n-grams with the forms seen in training. Built from
+  the words the word view keeps, they cannot spell out a name or a number either;
 - counts of the taxonomy's cue phrases per label, the analysts' prior knowledge, which the
   model learns to trust label by label.
 """
@@ -52,18 +56,28 @@ def _is_name(word: str) -> bool:
     return head[0].isupper() and not head.isupper()
 
 
-def lemmatize(text: str) -> str:
-    """The text as space-separated lemmas, without names inside sentences (the word view)."""
-    lemmas = []
+def _kept_words(text: str) -> list[str]:
+    """The text's words, without numbers and without names inside sentences."""
+    words = []
     sentence_start = True
     for token in TOKEN.findall(text):
         if not token[0].isalpha():
             sentence_start = True
             continue
         if sentence_start or not _is_name(token):
-            lemmas.append(lemma(token))
+            words.append(token)
         sentence_start = False
-    return " ".join(lemmas)
+    return words
+
+
+def lemmatize(text: str) -> str:
+    """The text as space-separated lemmas, without names inside sentences (the word view)."""
+    return " ".join(lemma(word) for word in _kept_words(text))
+
+
+def surface_words(text: str) -> str:
+    """The words the word view keeps, lower-cased as written (the character view)."""
+    return " ".join(word.lower() for word in _kept_words(text))
 
 
 def word_features(min_df: int = 2, max_df: float = 0.5) -> TfidfVectorizer:
@@ -82,23 +96,40 @@ def fit_word_features(texts: Sequence[str], min_df: int, max_df: float) -> Tfidf
     return word_features(min_df, max_df).fit(texts)
 
 
+def char_features(
+    ngram_range: tuple[int, int], min_df: int = 2, max_df: float = 0.5
+) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        preprocessor=surface_words,
+        analyzer="char_wb",
+        ngram_range=tuple(ngram_range),
+        min_df=min_df,
+        max_df=max_df,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+
+
 def pack_vocabulary(vectorizer: TfidfVectorizer) -> tuple[np.ndarray, np.ndarray]:
-    """A fitted word view as two arrays: its terms (UTF-8, one per line) and their idf.
+    """A fitted view as two arrays: its terms (UTF-8, one per line) and their idf.
 
     A vocabulary dict written as JSON costs hundreds of bytes a term; these arrays cost a few.
     """
-    terms = "\n".join(vectorizer.get_feature_names_out()).encode("utf-8")
+    names = vectorizer.get_feature_names_out()
+    if any("\n" in name for name in names):
+        raise ValueError("a term holds a line break, which the packed vocabulary separates on")
+    terms = "\n".join(names).encode("utf-8")
     return np.frombuffer(terms, dtype=np.uint8).copy(), vectorizer.idf_.astype(np.float32)
 
 
 def unpack_vocabulary(
-    terms: np.ndarray, idf: np.ndarray, min_df: int, max_df: float
+    terms: np.ndarray, idf: np.ndarray, vectorizer: TfidfVectorizer
 ) -> TfidfVectorizer:
-    """The fitted word view that ``pack_vocabulary`` packed."""
+    """``vectorizer`` (unfitted, as the packed view was made) fitted as ``pack_vocabulary``
+    packed it."""
     names = bytes(terms).decode("utf-8").split("\n") if len(terms) else []
     if len(names) != len(idf):
         raise ValueError(f"packed vocabulary has {len(names)} terms but {len(idf)} idf weights")
-    vectorizer = word_features(min_df, max_df)
     vectorizer.vocabulary_ = {name: index for index, name in enumerate(names)}
     vectorizer.idf_ = idf.astype(np.float64)
     return vectorizer

@@ -3,8 +3,9 @@
 Up to three scores per document and label, brought to one scale on out-of-fold scores and
 summed with weights (``weights_``):
 
-- words: a class-weighted logistic regression over the lemma features and the label cues'
-  counts (``features``);
+- words: a class-weighted logistic regression over the lemma features, the character
+  n-grams of the same words (``char_ngrams``; None: none) and the label cues' counts
+  (``features``);
 - passages: a class-weighted logistic regression over the e5 vectors of paragraphs
   (``semantic``), a document scoring the mean of its ``top_k`` best paragraphs;
 - prototypes: the cosine between paragraphs and the label's taxonomy descriptions, a
@@ -40,11 +41,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from cluster_nlp.classify.embeddings import Embedder, default_embedder
 from cluster_nlp.classify.features import (
+    char_features,
     cue_counts,
     fit_word_features,
     pack_vocabulary,
     passages_of,
     unpack_vocabulary,
+    word_features,
 )
 from cluster_nlp.classify.semantic import (
     embed_passages,
@@ -66,6 +69,8 @@ WORDS_ONLY = {
     "prototype_top_k": 3,
     "embedder": None,
 }
+# What a model written before the character view existed is: words without it.
+WITHOUT_CHARS = {"char_ngrams": None}
 
 
 class EmptyClassError(ValueError):
@@ -125,8 +130,13 @@ class _Fold:
 
     def __init__(self, model: GroupClassifier, train: Sequence[str], Y: np.ndarray) -> None:
         units, owners = model._units(train)
-        self.vectorizer = fit_word_features(units, model.min_df, model.max_df)
-        self.X = model._matrix(self.vectorizer, units)
+        self.vectorizers = (
+            fit_word_features(units, model.min_df, model.max_df),
+            char_features(model.char_ngrams, model.min_df, model.max_df).fit(units)
+            if model.char_ngrams is not None
+            else None,
+        )
+        self.X = model._matrix(self.vectorizers, units)
         counts = np.bincount(owners, minlength=len(train))
         self.weights = 1.0 / counts[owners]
         self.Y = Y[owners]
@@ -153,15 +163,17 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
 
     ``fit(texts, Y)`` takes documents' texts and a 0/1 matrix with one column per entry of
     ``labels``; ``cues`` holds each label's cue phrases (empty: no cue features) and
-    ``prototypes`` each label's descriptions (empty: no prototype score). ``C`` fixes the
-    word regularisation; left at None, it is chosen from ``Cs`` by cross-validation; the
-    paragraph model's is ``passage_C``. The passage and prototype weights are chosen from
-    ``passage_weights`` × ``prototype_weights`` (pairs that leave the words a positive
-    weight). ``embedder`` is where paragraph and prototype vectors come from (None: the
-    process's e5 engine); it is never saved with the model.
+    ``prototypes`` each label's descriptions (empty: no prototype score). ``char_ngrams`` is
+    the (min, max) length of the character n-grams beside the words (None: words alone).
+    ``C`` fixes the word regularisation; left at None, it is chosen from ``Cs`` by
+    cross-validation; the paragraph model's is ``passage_C``. The passage and prototype
+    weights are chosen from ``passage_weights`` × ``prototype_weights`` (pairs that leave the
+    words a positive weight). ``embedder`` is where paragraph and prototype vectors come from
+    (None: the process's e5 engine); it is never saved with the model.
 
-    Fitted attributes: ``classes_``, ``C_``, ``features_`` (the word vectorizer), ``coef_``
-    and ``intercept_`` (one row per label, over the word features then the cue counts),
+    Fitted attributes: ``classes_``, ``C_``, ``features_`` (the word vectorizer),
+    ``char_features_`` (the character vectorizer, or None), ``coef_`` and ``intercept_`` (one
+    row per label, over the word features, then the character n-grams, then the cue counts),
     ``passage_coef_`` and ``passage_intercept_`` (over paragraph vectors; only with a passage
     weight), ``prototype_vectors_`` and ``prototype_labels_`` (the embedded descriptions;
     only when a prototype weight was a candidate),
@@ -176,6 +188,7 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         labels: Sequence[str] = (),
         cues: Sequence[Sequence[str]] = (),
         prototypes: Sequence[Sequence[str]] = (),
+        char_ngrams: tuple[int, int] | None = None,
         C: float | None = None,
         Cs: Sequence[float] = (4.0, 16.0, 64.0),
         cue_weight: float = 0.3,
@@ -195,6 +208,7 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         self.labels = labels
         self.cues = cues
         self.prototypes = prototypes
+        self.char_ngrams = char_ngrams
         self.C = C
         self.Cs = Cs
         self.cue_weight = cue_weight
@@ -214,6 +228,15 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self, Y: np.ndarray, rows: int) -> None:
         if self.view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {self.view!r}")
+        if self.char_ngrams is not None and not (
+            isinstance(self.char_ngrams, tuple | list)
+            and len(self.char_ngrams) == 2
+            and 1 <= self.char_ngrams[0] <= self.char_ngrams[1]
+        ):
+            raise ValueError(
+                f"char_ngrams must be None or (min, max) with 1 <= min <= max, "
+                f"not {self.char_ngrams!r}"
+            )
         if self.cues and len(self.cues) != len(self.labels):
             raise ValueError(f"cues lists {len(self.cues)} labels, labels are {len(self.labels)}")
         if self.prototypes and (
@@ -263,18 +286,19 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
             owners.extend([index] * len(passages))
         return units, np.asarray(owners, dtype=int)
 
-    def _matrix(self, vectorizer, units: Sequence[str]) -> sparse.csr_matrix:
-        words = vectorizer.transform(units)
-        if not self.cues:
-            return words.tocsr()
-        counts = np.log1p(cue_counts(units, self.cues)) * self.cue_weight
-        return sparse.hstack([words, sparse.csr_matrix(counts)]).tocsr()
+    def _matrix(self, vectorizers: tuple, units: Sequence[str]) -> sparse.csr_matrix:
+        """The word features, the character n-grams (if the model has them), the cue counts."""
+        blocks = [view.transform(units) for view in vectorizers if view is not None]
+        if self.cues:
+            counts = np.log1p(cue_counts(units, self.cues)) * self.cue_weight
+            blocks.append(sparse.csr_matrix(counts))
+        return sparse.hstack(blocks).tocsr()
 
-    def _raw_scores(self, vectorizer, weights: tuple, texts: Sequence[str]) -> np.ndarray:
+    def _raw_scores(self, vectorizers: tuple, weights: tuple, texts: Sequence[str]) -> np.ndarray:
         """Uncalibrated word log-odds per text and label (the top-k passage mean in that view)."""
         coef, intercept = weights
         units, owners = self._units(texts)
-        unit_scores = self._matrix(vectorizer, units) @ coef.T.astype(np.float64) + intercept
+        unit_scores = self._matrix(vectorizers, units) @ coef.T.astype(np.float64) + intercept
         if self.view == "document":
             return unit_scores
         return top_k_mean(unit_scores, owners, len(texts), self.top_k)
@@ -330,7 +354,7 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
             ]
         )
         final = _Fold(self, texts, Y)
-        self.features_ = final.vectorizer
+        self.features_, self.char_features_ = final.vectorizers
         self.coef_, self.intercept_ = final.fit(self.C_)
         if embedded is not None and self.weights_[1] > 0:
             self.passage_coef_, self.passage_intercept_ = fit_regressions(
@@ -391,7 +415,7 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
             prepared = _Fold(self, [texts[i] for i in train], Y[train])
             for C in grid:
                 raw[C][test] = self._raw_scores(
-                    prepared.vectorizer, prepared.fit(C), [texts[i] for i in test]
+                    prepared.vectorizers, prepared.fit(C), [texts[i] for i in test]
                 )
         precision = {C: mean_average_precision(Y, raw[C]) for C in grid}
         self.C_ = float(max(grid, key=lambda C: (round(precision[C], 6), -C)))
@@ -431,7 +455,9 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         if not texts:
             return np.zeros((0, len(self.classes_)))
         stacked = np.zeros((len(COMPONENTS), len(texts), len(self.classes_)))
-        stacked[0] = self._raw_scores(self.features_, (self.coef_, self.intercept_), texts)
+        stacked[0] = self._raw_scores(
+            (self.features_, self.char_features_), (self.coef_, self.intercept_), texts
+        )
         if _embeds(self.weights_):
             embedded = _Embedded(self._embedder(), texts)
             if self.weights_[1] > 0:
@@ -452,25 +478,37 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         names = self.features_.get_feature_names_out()
         return [str(names[i]) for i in np.argsort(weights)[::-1][:count] if weights[i] > 0]
 
-    # The word view is written as two arrays (see ``pack_vocabulary``), not as a vectorizer
-    # whose vocabulary dict would make the model file a hundred times larger; the embedder is
-    # a live engine, re-created where the model is loaded, so it is never written.
+    # The word and character views are written as two arrays each (see ``pack_vocabulary``),
+    # not as vectorizers whose vocabulary dicts would make the model file a hundred times
+    # larger; a model without the character view writes none. The embedder is a live engine,
+    # re-created where the model is loaded, so it is never written.
     def __getstate__(self) -> dict:
         state = dict(super().__getstate__())  # on Python 3.11 it is the live __dict__
         state["embedder"] = None
         if "features_" in state:
             terms, idf = pack_vocabulary(state.pop("features_"))
             state["vocabulary_terms_"], state["vocabulary_idf_"] = terms, idf
+        chars = state.pop("char_features_", None)
+        if chars is not None:
+            state["char_terms_"], state["char_idf_"] = pack_vocabulary(chars)
         return state
 
     def __setstate__(self, state: dict) -> None:
-        state = {**WORDS_ONLY, **state}
+        state = {**WORDS_ONLY, **WITHOUT_CHARS, **state}
         if "vocabulary_terms_" in state:
             state["features_"] = unpack_vocabulary(
                 state.pop("vocabulary_terms_"),
                 state.pop("vocabulary_idf_"),
-                state["min_df"],
-                state["max_df"],
+                word_features(state["min_df"], state["max_df"]),
+            )
+            state["char_features_"] = (
+                unpack_vocabulary(
+                    state.pop("char_terms_"),
+                    state.pop("char_idf_"),
+                    char_features(state["char_ngrams"], state["min_df"], state["max_df"]),
+                )
+                if "char_terms_" in state
+                else None
             )
             if "weights_" not in state:  # a word model saved before the embedding scores
                 labels = len(state["classes_"])
