@@ -1,14 +1,12 @@
 """Fixtures for the flow tests: Prefect's test server, a tiny taxonomy, corpus and models, inboxes.
 
 These are the only tests that start Prefect (one test server for the session). The tiny
-taxonomy and corpus follow ``tests/classify/conftest.py``: two or three labels per group, and
-documents made of sentences that carry their labels.
+taxonomy and corpus are the classifier tests' (``tests/support/tiny_corpus.py``).
 """
 
 from __future__ import annotations
 
 import json
-import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+from tiny_corpus import SENTENCES, make_corpus, taxonomy_yaml
 
 from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.registry import promote
@@ -33,62 +32,6 @@ from cluster_nlp.taxonomy import load_taxonomy
 
 SERVER_STARTUP_S = 180  # the test server migrates a fresh database on a shared 2-core machine
 
-LABELS = {
-    "formation_type": ["territorial", "national_network"],
-    "functions": ["startup_support", "education_training", "events_popularization"],
-    "institutional_forms": ["association", "consortium"],
-}
-CUES = {
-    "territorial": {"ru": ["технопарк"], "en": ["science park"]},
-    "national_network": {"ru": ["общероссийская сеть"], "en": ["national network"]},
-    "startup_support": {"ru": ["акселератор"], "en": ["startups"]},
-    "education_training": {"ru": ["образовательные программы"], "en": ["training"]},
-    "events_popularization": {"ru": ["хакатон"], "en": ["conference"]},
-    "association": {"ru": ["ассоциация"], "en": ["association"]},
-    "consortium": {"ru": ["консорциум"], "en": ["consortium"]},
-}
-SENTENCES = {
-    "territorial": [
-        "Кластер вырос вокруг университетов и институтов Академгородка в Новосибирске.",
-        "Резиденты технопарка работают рядом с заводами региона и лабораториями.",
-        "The cluster grew around the local science park and the region's universities.",
-    ],
-    "national_network": [
-        "Участники из разных регионов страны объединены в общероссийскую сеть разработчиков.",
-        "Платформа не привязана к территории и собирает компании со всей страны.",
-        "A nationwide network links developers in every province without a home territory.",
-    ],
-    "startup_support": [
-        "Акселератор отобрал двенадцать молодых команд и помог им найти первых заказчиков.",
-        "Стартапы получают наставников и помещения на льготных условиях.",
-        "The programme coaches early startups and finds them their first customers.",
-    ],
-    "education_training": [
-        "Университеты открыли магистерские программы по анализу данных вместе с работодателями.",
-        "Работодатели участвуют в подготовке специалистов и читают курсы студентам.",
-        "Employers co-design degree programmes and training courses for students.",
-    ],
-    "events_popularization": [
-        "Весной прошёл хакатон и открытые лекции для школьников и горожан.",
-        "Ежегодная конференция собрала исследователей и инженеров со всей страны.",
-        "A yearly conference and public talks bring the topic to a wide audience.",
-    ],
-    "association": [
-        "Ассоциация объединяет компании отрасли, членство открыто для всех участников рынка.",
-        "Союз разработчиков принимает новых членов и представляет их интересы.",
-        "The industry association admits member firms and speaks for them.",
-    ],
-    "consortium": [
-        "Консорциум университетов и компаний подписал договор о совместных исследованиях.",
-        "Участники консорциума распределили работы по общему проекту.",
-        "A consortium of universities and firms shares one joint research agenda.",
-    ],
-}
-FILLER = [
-    "Отчёт подготовлен по итогам года.",
-    "В документе приведены основные результаты.",
-    "The report summarises the year.",
-]
 # The inbox: name -> the labels its text carries (ru texts unless the name says en).
 GOOD_FILES = {
     "accelerator.md": ["territorial", "startup_support", "consortium"],
@@ -99,51 +42,6 @@ GOOD_FILES = {
     "news-en.pdf": ["national_network", "events_popularization", "association"],
 }
 BAD_FILES = {"empty.pdf": b"", "fake.pdf": b"plain text wearing a .pdf name\n"}
-
-
-def taxonomy_yaml() -> dict:
-    packaged = yaml.safe_load(load_taxonomy().model_dump_json())
-    groups = []
-    for group in packaged["groups"]:
-        kept = [label for label in group["labels"] if label["id"] in LABELS[group["id"]]]
-        groups.append({**group, "labels": [{**label, "cues": CUES[label["id"]]} for label in kept]})
-    return {**packaged, "groups": groups}
-
-
-def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
-    """A labels file whose documents carry the labels of the sentences they are made of."""
-    rng = random.Random(seed)
-    (folder / "src").mkdir(parents=True)
-    records = []
-    for number in range(documents):
-        chosen = {
-            group: rng.sample(ids, k=rng.randint(0, min(2, len(ids))))
-            for group, ids in LABELS.items()
-        }
-        chosen["formation_type"] = chosen["formation_type"][:1]
-        sentences = [rng.choice(SENTENCES[label]) for ids in chosen.values() for label in ids]
-        sentences += rng.sample(FILLER, 2)
-        rng.shuffle(sentences)
-        doc_id = f"t-{number:03d}"
-        (folder / "src" / f"{doc_id}.md").write_text(
-            f"# Документ {number}\n\n{' '.join(sentences)}\n", "utf-8"
-        )
-        records.append(
-            {
-                "doc_id": doc_id,
-                "path": f"pdf/{doc_id}.pdf",
-                "source": f"src/{doc_id}.md",
-                "lang": "en" if number % 3 == 0 else "ru",
-                "genre": "news" if number % 2 else "annual_report",
-                "split": "test" if number % 4 == 0 else "train",
-                **chosen,
-                "entities": None,
-                "illustrative": [],
-            }
-        )
-    labels = folder / "labels.jsonl"
-    labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-    return labels
 
 
 def text_of(name: str, labels: list[str], variant: int = 0) -> str:
