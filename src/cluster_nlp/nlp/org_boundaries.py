@@ -259,37 +259,49 @@ def merge_adjacent(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     return result
 
 
-def attach_place_of_authority(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
-    """An authority's territory in the genitive is part of its name: "Правительство Москвы",
-    "Департамент … города Москвы", "Минэкономразвития России"."""
+def _absorb_places(
+    ents: list[Ent], name: str, place_for: Callable[[Ent, dict[int, Ent]], Ent | None]
+) -> list[Ent]:
+    """Each entity takes in the place ``place_for`` finds after it (given the entities by start
+    token), becoming an ORG that ends where the place ends."""
     by_start = {ent.start: ent for ent in ents}
     absorbed: set[Ent] = set()
     result = []
     for ent in sorted(ents):
         if ent in absorbed:
             continue
-        authority = ent.label == ORG and any(
-            reader.category(i) == "authorities" for i in range(ent.start, ent.end)
-        )
-        at = ent.end
-        if authority and at < len(reader.doc) and reader.lemma(at) in reader.settings.place_links:
-            at += 1
-        place = by_start.get(at) if authority else None
-        if place is not None and place.label == LOC and reader.can_be(place.start, "gent"):
+        place = place_for(ent, by_start)
+        if place is not None:
             absorbed.add(place)
             ent = Ent(ent.start, place.end, ORG, name)
         result.append(ent)
     return result
 
 
+def attach_place_of_authority(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
+    """An authority's territory in the genitive is part of its name: "Правительство Москвы",
+    "Департамент … города Москвы", "Минэкономразвития России"."""
+
+    def place_for(ent: Ent, by_start: dict[int, Ent]) -> Ent | None:
+        if ent.label != ORG or not any(
+            reader.category(i) == "authorities" for i in range(ent.start, ent.end)
+        ):
+            return None
+        at = ent.end
+        if at < len(reader.doc) and reader.lemma(at) in reader.settings.place_links:
+            at += 1
+        place = by_start.get(at)
+        if place is not None and place.label == LOC and reader.can_be(place.start, "gent"):
+            return place
+        return None
+
+    return _absorb_places(ents, name, place_for)
+
+
 def attach_apposed_name(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     """A capitalised kind followed by its name in the nominative: "Университета Иннополис"."""
-    by_start = {ent.start: ent for ent in ents}
-    absorbed: set[Ent] = set()
-    result = []
-    for ent in sorted(ents):
-        if ent in absorbed:
-            continue
+
+    def place_for(ent: Ent, by_start: dict[int, Ent]) -> Ent | None:
         last = ent.end - 1
         place = by_start.get(ent.end)
         if (
@@ -301,10 +313,10 @@ def attach_apposed_name(reader: WordReader, ents: list[Ent], name: str) -> list[
             and all(reader.capitalised(i) for i in range(place.start, place.end))
             and reader.can_be(place.start, "nomn")
         ):
-            absorbed.add(place)
-            ent = Ent(ent.start, place.end, ORG, name)
-        result.append(ent)
-    return result
+            return place
+        return None
+
+    return _absorb_places(ents, name, place_for)
 
 
 def attach_field(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
