@@ -29,7 +29,7 @@ from cluster_nlp.ingest.layout import (
     vertical_lines,
 )
 from cluster_nlp.ingest.pages import Block, PageText, RawPage
-from cluster_nlp.ingest.paragraphs import build_paragraphs
+from cluster_nlp.ingest.paragraphs import build_paragraphs, join_page_breaks
 from cluster_nlp.ingest.pdfium_engine import PdfiumDocument
 from cluster_nlp.ingest.plumber_engine import PlumberDocument
 from cluster_nlp.ingest.quality import (
@@ -295,22 +295,24 @@ def _table_record(page: int, table: GridTable) -> Table:
 
 
 def lay_out(pages: list[_Page]) -> list[PageText]:
-    """Drop running headers and footers across pages, then read each page into blocks."""
+    """Drop running headers and footers across pages, read each page into blocks, then join
+    paragraphs that a page break cut inside a hyphenated word (vertical margin lines stay apart,
+    after each page's running text)."""
     furniture = find_furniture([(page.upright_height, page.lines) for page in pages])
     stamps = find_repeated_side_lines([page.vertical for page in pages])
-    texts = []
-    for page, dropped, dropped_stamps in zip(pages, furniture, stamps, strict=True):
+    bodies = []
+    for page, dropped in zip(pages, furniture, strict=True):
         lines = [line for index, line in enumerate(page.lines) if index not in dropped]
-        upright = page_blocks(lines)
-        upright += [
+        bodies.append(_on_page(page, page_blocks(lines)))
+    running = join_page_breaks(bodies)
+    texts = []
+    for page, body, dropped_stamps in zip(pages, running, stamps, strict=True):
+        side = [
             Block(line.text, (line.x0, line.top, line.x1, line.bottom), line.size)
             for index, line in enumerate(page.vertical)
             if index not in dropped_stamps
         ]
-        blocks = [
-            Block(block.text, page.on_page(block.bbox), block.size) if block.bbox else block
-            for block in upright
-        ]
+        blocks = body + _on_page(page, side)
         texts.append(
             PageText(
                 number=page.number,
@@ -324,6 +326,14 @@ def lay_out(pages: list[_Page]) -> list[PageText]:
             )
         )
     return texts
+
+
+def _on_page(page: _Page, blocks: list[Block]) -> list[Block]:
+    """``blocks`` with their boxes turned back from the upright frame to the page's."""
+    return [
+        Block(block.text, page.on_page(block.bbox), block.size) if block.bbox else block
+        for block in blocks
+    ]
 
 
 def page_blocks(lines: list[Line]) -> list[Block]:

@@ -2,7 +2,8 @@
 
 A line starts a paragraph after a taller gap, a change of type size, a first-line indent, a
 list marker, or a short line that ended a sentence; a paragraph cut by a column or band break
-is joined again when the next block starts in lower case.
+is joined again when the next block starts in lower case. A paragraph cut by a page break in
+the middle of a hyphenated word is joined again across the two pages (``join_page_breaks``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from statistics import median
 
 from cluster_nlp.ingest.hyphenation import join_lines
 from cluster_nlp.ingest.layout import Line
+from cluster_nlp.ingest.pages import Block
 from cluster_nlp.ingest.settings import LayoutSettings, layout_settings
 
 
@@ -80,7 +82,7 @@ def _continued(paragraphs: list[list[Line]], line: Line, settings: LayoutSetting
     stop = max(len(paragraphs) - settings.continuation_look_back, 0) - 1
     for index in range(len(paragraphs) - 1, stop, -1):
         last = paragraphs[index][-1]
-        if abs(last.size - line.size) <= settings.size_change * max(last.size, line.size):
+        if _same_size(last.size, line.size, settings):
             return None if _TERMINAL.search(last.text) else index
     return None
 
@@ -129,3 +131,51 @@ def _breaks(
         return True
     short = previous.x1 < left + settings.short_line_share * (right - left)
     return short and not previous.text.endswith((",", "-", "\u00ad"))
+
+
+def join_page_breaks(
+    pages: Sequence[Sequence[Block]], settings: LayoutSettings | None = None
+) -> list[list[Block]]:
+    """The pages' blocks (running headers and footers already dropped), with a paragraph that a
+    page break cut inside a hyphenated word made whole again: when the next page's first block
+    starts in lower case and a block of the same type size near the end of the page before
+    (footnotes in smaller type are stepped over) ends in a word part and a hyphen, the two are
+    joined as lines are ("класте-" / "ризации" joins, "научно-" / "образовательной" keeps its
+    hyphen) and the whole paragraph stays on the first page. A page with no blocks of its own
+    (a picture, a page without a text layer) stops the continuation; one whose only block was
+    such a continuation passes it on to the next page."""
+    settings = settings or layout_settings()
+    joined: list[list[Block]] = []
+    previous: list[Block] | None = None  # the blocks of the last page that kept any
+    for page in pages:
+        blocks = list(page)
+        if not blocks:
+            previous = None
+        elif (
+            previous is not None
+            and (head := _cut_by_page(previous, blocks[0], settings)) is not None
+        ):
+            first, rest = previous[head], blocks.pop(0)
+            # A passage has one page and one box: the joined paragraph keeps the first page's.
+            previous[head] = Block(join_lines(first.text, rest.text), first.bbox, first.size)
+        joined.append(blocks)
+        if blocks:
+            previous = blocks
+    return joined
+
+
+def _cut_by_page(previous: list[Block], first: Block, settings: LayoutSettings) -> int | None:
+    """The index of the block of ``previous`` (the page before) that the next page's ``first``
+    block continues after a hyphen, if any: the latest one in the same type size."""
+    if not _starts_lower(first.text):
+        return None
+    stop = max(len(previous) - settings.continuation_look_back, 0) - 1
+    for index in range(len(previous) - 1, stop, -1):
+        block = previous[index]
+        if block.size is None or first.size is None or _same_size(block.size, first.size, settings):
+            return index if _HYPHENATED.search(block.text) else None
+    return None
+
+
+def _same_size(one: float, other: float, settings: LayoutSettings) -> bool:
+    return abs(one - other) <= settings.size_change * max(one, other)
