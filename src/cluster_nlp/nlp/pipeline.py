@@ -20,6 +20,7 @@ from spacy.util import load_config, load_model_from_config
 
 from cluster_nlp.config import get_settings
 from cluster_nlp.nlp import natasha_ner, org_boundaries  # noqa: F401  (register factories)
+from cluster_nlp.nlp.name_patterns import name_patterns
 
 DATA = Path(__file__).with_name("data")
 LANGUAGES = ("ru", "en")
@@ -96,7 +97,11 @@ def term_patterns(lang: str, path: Path = DATA / "terms.yaml") -> list[dict]:
 
 @spacy.registry.misc("cluster_nlp.ruler_patterns.v1")
 def ruler_patterns(lang: str) -> list[dict]:
-    return _numeric_patterns(lang) + term_patterns(lang)
+    names = [
+        {**pattern, "id": f"{RULER_ID_PREFIX}{pattern['id']}"}
+        for pattern in (name_patterns() if lang == "en" else [])
+    ]
+    return _numeric_patterns(lang) + term_patterns(lang) + names
 
 
 def build_pipeline(lang: str, kind: str = "rules", model: Path | None = None) -> Language:
