@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from tiny_corpus import make_corpus, taxonomy_yaml
+from tiny_corpus import make_corpus, write_taxonomy
 
 from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.taxonomy import load_taxonomy
@@ -63,9 +62,7 @@ TINY_VERSION = "v1"
 
 @pytest.fixture(scope="session")
 def tiny_taxonomy_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("taxonomy") / "taxonomy.yaml"
-    path.write_text(yaml.safe_dump(taxonomy_yaml(), allow_unicode=True), "utf-8")
-    return path
+    return write_taxonomy(tmp_path_factory.mktemp("taxonomy"))
 
 
 @pytest.fixture(scope="session")

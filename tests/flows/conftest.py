@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from prefect.client.orchestration import get_client
 from prefect.settings import (
     PREFECT_LOCAL_STORAGE_PATH,
@@ -24,7 +23,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from tiny_corpus import SENTENCES, make_corpus, taxonomy_yaml
+from tiny_corpus import SENTENCES, make_corpus, write_taxonomy
 
 from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.registry import promote
@@ -95,9 +94,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def taxonomy_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("taxonomy") / "taxonomy.yaml"
-    path.write_text(yaml.safe_dump(taxonomy_yaml(), allow_unicode=True), "utf-8")
-    return path
+    return write_taxonomy(tmp_path_factory.mktemp("taxonomy"))
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
@@ -34,27 +30,13 @@ from cluster_nlp.store.documents import (
 LIMITS = ParseLimits(timeout_s=60, memory_mb=2048, workers=2)
 
 
-def write_pdf(path: Path, font: Path, lines: list[str], encrypt: str | None = None) -> Path:
-    pdfmetrics.registerFont(TTFont("DejaVuSans", str(font)))
-    pdf = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt, invariant=1)
-    pdf.setFont("DejaVuSans", 11)
-    y = 780
-    for line in lines:
-        pdf.drawString(72, y, line)
-        y -= 16
-    pdf.showPage()
-    pdf.save()
-    return path
-
-
 @pytest.fixture
-def inbox(tmp_path: Path, dejavu_font: Path) -> Path:
+def inbox(tmp_path: Path, make_pdf) -> Path:
     folder = tmp_path / "inbox"
     (folder / "sub").mkdir(parents=True)
-    write_pdf(
+    make_pdf(
         folder / "report.pdf",
-        dejavu_font,
-        ["Кластер искусственного интеллекта в Новосибирске", "объединяет университеты и компании."],
+        [["Кластер искусственного интеллекта в Новосибирске", "объединяет университеты."]],
     )
     (folder / "sub" / "note.md").write_text("# Заметка\n\nТекст о технопарке в Томске.\n", "utf-8")
     (folder / "sub" / "news.txt").write_text("AI Sweden opened a new hub in Gothenburg.\n", "utf-8")
@@ -63,16 +45,16 @@ def inbox(tmp_path: Path, dejavu_font: Path) -> Path:
 
 
 @pytest.fixture
-def bad_files(tmp_path: Path, dejavu_font: Path) -> Path:
+def bad_files(tmp_path: Path, make_pdf) -> Path:
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "fake.pdf").write_text("this is plain text wearing a .pdf name", "utf-8")
-    good = write_pdf(folder / "whole.pdf", dejavu_font, ["Полный документ о кластере."])
+    good = make_pdf(folder / "whole.pdf", [["Полный документ о кластере."]])
     data = good.read_bytes()
     (folder / "truncated.pdf").write_bytes(data[: len(data) // 3])
     good.unlink()
-    write_pdf(folder / "locked.pdf", dejavu_font, ["Секретный текст."], encrypt="secret")
+    make_pdf(folder / "locked.pdf", [["Секретный текст."]], encrypt="secret")
     return folder
 
 

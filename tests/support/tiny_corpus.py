@@ -91,6 +91,12 @@ def taxonomy_yaml() -> dict:
     return {**packaged, "groups": groups}
 
 
+def write_taxonomy(folder: Path) -> Path:
+    path = folder / "taxonomy.yaml"
+    path.write_text(yaml.safe_dump(taxonomy_yaml(), allow_unicode=True), "utf-8")
+    return path
+
+
 def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
     """Documents whose labels are the labels of the sentences they are made of."""
     rng = random.Random(seed)

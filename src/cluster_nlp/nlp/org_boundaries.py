@@ -259,21 +259,21 @@ def merge_adjacent(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     return result
 
 
-def _absorb_places(
-    ents: list[Ent], name: str, place_for: Callable[[Ent, dict[int, Ent]], Ent | None]
+def _absorb_following(
+    ents: list[Ent], name: str, found_after: Callable[[Ent, dict[int, Ent]], Ent | None]
 ) -> list[Ent]:
-    """Each entity takes in the place ``place_for`` finds after it (given the entities by start
-    token), becoming an ORG that ends where the place ends."""
+    """Each entity takes in the entity ``found_after`` finds after it (given the entities by
+    start token), becoming an ORG that ends where the absorbed one ends."""
     by_start = {ent.start: ent for ent in ents}
     absorbed: set[Ent] = set()
     result = []
     for ent in sorted(ents):
         if ent in absorbed:
             continue
-        place = place_for(ent, by_start)
-        if place is not None:
-            absorbed.add(place)
-            ent = Ent(ent.start, place.end, ORG, name)
+        following = found_after(ent, by_start)
+        if following is not None:
+            absorbed.add(following)
+            ent = Ent(ent.start, following.end, ORG, name)
         result.append(ent)
     return result
 
@@ -295,7 +295,7 @@ def attach_place_of_authority(reader: WordReader, ents: list[Ent], name: str) ->
             return place
         return None
 
-    return _absorb_places(ents, name, place_for)
+    return _absorb_following(ents, name, place_for)
 
 
 def attach_apposed_name(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
@@ -316,7 +316,7 @@ def attach_apposed_name(reader: WordReader, ents: list[Ent], name: str) -> list[
             return place
         return None
 
-    return _absorb_places(ents, name, place_for)
+    return _absorb_following(ents, name, place_for)
 
 
 def attach_field(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
@@ -325,12 +325,8 @@ def attach_field(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     words or acronyms takes the tail ("Центр компетенций НТИ"), not "Сбер" or "Университет
     Иннополис"; only lower-case nouns and adjectives may stand between the link and the term."""
     doc, links = reader.doc, [tuple(link.split()) for link in reader.settings.field_links]
-    by_start = {ent.start: ent for ent in ents}
-    absorbed: set[Ent] = set()
-    result = []
-    for ent in sorted(ents):
-        if ent in absorbed:
-            continue
+
+    def term_for(ent: Ent, by_start: dict[int, Ent]) -> Ent | None:
         descriptive = (
             ent.label == ORG
             and reader.named_by_head(ent.start, ent.end)
@@ -342,18 +338,19 @@ def attach_field(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
         )
         words = tuple(fold(token.text) for token in doc[ent.end : ent.end + 2])
         link = next((link for link in links if words[: len(link)] == link), None)
-        if descriptive and link is not None:
-            first = at = ent.end + len(link)
-            while at < len(doc) and at not in by_start and at - first < MAX_FIELD_WORDS:
-                if not (reader.is_modifier(at) and doc[at].text.islower()):
-                    break
-                at += 1
-            term = by_start.get(at)
-            if term is not None and term.label in reader.settings.terms_inside_names:
-                absorbed.add(term)
-                ent = Ent(ent.start, term.end, ORG, name)
-        result.append(ent)
-    return result
+        if not descriptive or link is None:
+            return None
+        first = at = ent.end + len(link)
+        while at < len(doc) and at not in by_start and at - first < MAX_FIELD_WORDS:
+            if not (reader.is_modifier(at) and doc[at].text.islower()):
+                break
+            at += 1
+        term = by_start.get(at)
+        if term is not None and term.label in reader.settings.terms_inside_names:
+            return term
+        return None
+
+    return _absorb_following(ents, name, term_for)
 
 
 def relabel_organisation_compounds(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
