@@ -91,6 +91,7 @@ def _write(tmp_path: Path, change) -> Path:
         (lambda raw: raw["statuses"].append("фонд"), "'фонд' is in both"),
         (lambda raw: raw["descriptors"].append("Компания"), "lower-case lemmas"),
         (lambda raw: raw["other_heads"].update({"PERSON": ["лицо"]}), "not among"),
+        (lambda raw: raw["heads_in_span"].append("none"), "heads_in_span"),
         (lambda raw: raw.update({"colour": "red"}), "colour"),
         (lambda raw: raw.pop("statuses"), "statuses"),
         (lambda raw: raw.update({"max_kind_distance": 0}), "max_kind_distance"),

@@ -34,6 +34,8 @@ DATA = Path(__file__).with_name("data")
 ORG, LOC, PER = "ORG", "LOC", "PER"
 # How far a closing guillemet may lie beyond the opening one.
 MAX_QUOTE_REACH = 12
+# The longest word taken for an acronym when it mixes cases ("ОмГТУ").
+MAX_ACRONYM = 8
 # How many words may stand between a field link ("по") and the term that ends it.
 MAX_FIELD_WORDS = 4
 
@@ -98,8 +100,17 @@ def restore_names_over_terms(reader: WordReader, ents: list[Ent], name: str) -> 
     return sorted(ents)
 
 
+def _acronym(text: str) -> bool:
+    """ "РАЭК", and mixed-case university acronyms: "ОмГТУ", "МИСиС", "ЮУрГУ"."""
+    capitals = sum(char.isupper() for char in text)
+    return is_abbreviation(text) or (
+        text[:1].isupper() and capitals >= 2 and len(text) <= MAX_ACRONYM and text.isalpha()
+    )
+
+
 def split_parenthesised_acronym(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
-    """ "Российской ассоциации электронных коммуникаций (РАЭК)": two mentions, no brackets."""
+    """ "Российской ассоциации электронных коммуникаций (РАЭК)": two mentions, no brackets,
+    also when natasha's span stops before the closing bracket."""
     doc, result = reader.doc, []
     taken = {i for ent in ents for i in range(ent.start, ent.end)}
     for ent in ents:
@@ -107,12 +118,18 @@ def split_parenthesised_acronym(reader: WordReader, ents: list[Ent], name: str) 
         if ent.label != ORG:
             continue
         inside = ent.end - 3 > ent.start and doc[ent.end - 3].text == "("
-        if inside and doc[ent.end - 1].text == ")" and is_abbreviation(doc[ent.end - 2].text):
+        if inside and doc[ent.end - 1].text == ")" and _acronym(doc[ent.end - 2].text):
             result[-1] = Ent(ent.start, ent.end - 3, ORG, name)
             result.append(Ent(ent.end - 2, ent.end - 1, ORG, name))
             continue
+        unclosed = ent.end - 2 > ent.start and doc[ent.end - 2].text == "("
+        if unclosed and ent.end < len(doc) and doc[ent.end].text == ")":
+            if _acronym(doc[ent.end - 1].text):  # "… университета (ОмГТУ" + ")"
+                result[-1] = Ent(ent.start, ent.end - 2, ORG, name)
+                result.append(Ent(ent.end - 1, ent.end, ORG, name))
+                continue
         after = ent.end + 2 < len(doc) and doc[ent.end].text == "(" and doc[ent.end + 2].text == ")"
-        if after and is_abbreviation(doc[ent.end + 1].text) and ent.end + 1 not in taken:
+        if after and _acronym(doc[ent.end + 1].text) and ent.end + 1 not in taken:
             result.append(Ent(ent.end + 1, ent.end + 2, ORG, name))
     return sorted(result)
 
@@ -202,10 +219,10 @@ def detach_descriptor(reader: WordReader, ents: list[Ent], name: str) -> list[En
 def quoted_names(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     """A capitalised name in guillemets takes its type and extent from the noun before it.
 
-    "Научно-образовательный центр «Кузбасс»", "территории опережающего развития «Хабаровск»"
-    are organisations with their kind; "консорциуме «Умная шахта»" an organisation without its
-    description; "кластер «Физтех XXI»" a cluster, "программы … «Приоритет-2030»" a programme
-    (LAW), "картам «Тройка»" not an organisation. A place after a lower-case kind stays a place
+    "Научно-образовательный центр «Кузбасс»" is an organisation with its kind; "консорциуме
+    «Умная шахта»" an organisation without its description; "кластер «Физтех XXI»" a cluster;
+    "программы … «Приоритет-2030»" a programme (LAW) and "территории опережающего развития
+    «Хабаровск»" a place, both with their head noun; "картам «Тройка»" not an organisation. A place after a lower-case kind stays a place
     ("индустриальном парке «Ворсино»"); a name with no such noun before it is left alone.
     """
     doc = reader.doc
@@ -216,7 +233,11 @@ def quoted_names(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
         inside = [e for e in ents if quote <= e.start and e.end <= closing + 1]
         if any(e.start < closing + 1 and quote < e.end and e not in inside for e in ents):
             continue  # a span across the guillemets: its rules (or the ruler) decided already
-        taken = frozenset(i for e in ents if e not in inside for i in range(e.start, e.end))
+        # natasha may tag the kind before the guillemets on its own: "Технопарк" «…».
+        kind = [e for e in ents if e.end == quote and e.label == ORG]
+        taken = frozenset(
+            i for e in ents if e not in inside and e not in kind for i in range(e.start, e.end)
+        )
         head = reader.quote_head(quote, taken)
         if head is None:
             continue
@@ -226,12 +247,16 @@ def quoted_names(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
             label = category.removeprefix("other:")
             if label == "none":
                 inside, replacement = [e for e in inside if e.label == ORG], None
+            elif label in reader.settings.heads_in_span:
+                start = reader.phrase_start(head, max(0, head - MAX_QUOTE_REACH), taken)
+                replacement = Ent(start, closing + 1, label, name)
             else:
                 replacement = Ent(quote, closing + 1, label, name)
         else:
             phrase = reader.phrase_start(head, max(0, head - MAX_QUOTE_REACH), taken)
             if reader.names_with_head(head, phrase):
                 replacement = Ent(phrase, closing + 1, ORG, name)
+                inside += [e for e in kind if phrase <= e.start]
             elif any(e.label == LOC for e in inside):
                 continue
         ents = [e for e in ents if e not in inside]
@@ -280,12 +305,14 @@ def _absorb_following(
 
 def attach_place_of_authority(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     """An authority's territory in the genitive is part of its name: "Правительство Москвы",
-    "Департамент … города Москвы", "Минэкономразвития России"."""
+    "Департамент … города Москвы", "Минэкономразвития России"; so is the territory of a
+    descriptive name of several words ("Фонд технологического развития Удмуртской
+    Республики"), but not of a bare kind ("Лаборатория Университета Москвы")."""
 
     def place_for(ent: Ent, by_start: dict[int, Ent]) -> Ent | None:
-        if ent.label != ORG or not any(
-            reader.category(i) == "authorities" for i in range(ent.start, ent.end)
-        ):
+        authority = any(reader.category(i) == "authorities" for i in range(ent.start, ent.end))
+        descriptive = ent.end - ent.start > 1 and reader.descriptive_name(ent.start, ent.end)
+        if ent.label != ORG or not (authority or descriptive):
             return None
         at = ent.end
         if at < len(reader.doc) and reader.lemma(at) in reader.settings.place_links:
@@ -327,15 +354,7 @@ def attach_field(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     doc, links = reader.doc, [tuple(link.split()) for link in reader.settings.field_links]
 
     def term_for(ent: Ent, by_start: dict[int, Ent]) -> Ent | None:
-        descriptive = (
-            ent.label == ORG
-            and reader.named_by_head(ent.start, ent.end)
-            and reader.capitalised(ent.start)
-            and all(
-                not reader.capitalised(i) or is_abbreviation(doc[i].text)
-                for i in range(ent.start + 1, ent.end)
-            )
-        )
+        descriptive = ent.label == ORG and reader.descriptive_name(ent.start, ent.end)
         words = tuple(fold(token.text) for token in doc[ent.end : ent.end + 2])
         link = next((link for link in links if words[: len(link)] == link), None)
         if not descriptive or link is None:
@@ -372,6 +391,20 @@ def relabel_organisation_compounds(reader: WordReader, ents: list[Ent], name: st
     return result
 
 
+def relabel_by_head(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
+    """An organisation natasha found whose first noun names another type is of that type:
+    "Пермского межотраслевого инновационного кластера" is a cluster."""
+    result = []
+    for ent in ents:
+        head = reader.head_noun(ent.start, ent.end) if ent.label == ORG else None
+        category = reader.category(head) or "" if head is not None else ""
+        label = category.removeprefix("other:")
+        if category.startswith("other:") and label != "none" and reader.capitalised(ent.start):
+            ent = Ent(ent.start, ent.end, label, name)
+        result.append(ent)
+    return result
+
+
 def _without_overlaps(ents: list[Ent]) -> list[Ent]:
     """After a span grew, the spans it now covers give way to it."""
     grown = sorted(ents, key=lambda ent: (ent.start, -(ent.end - ent.start)))
@@ -399,6 +432,7 @@ RULES: tuple[Rule, ...] = (
     attach_apposed_name,
     merge_adjacent,
     attach_field,
+    relabel_by_head,
 )
 
 

@@ -22,7 +22,7 @@ QUOTES = frozenset({OPENING, CLOSING, '"', "„", "“", "”"})
 # Grammemes that make a dictionary word a name, so its capital letter is not just position.
 PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 # Types a noun before a quoted name can give it instead of ORG; "none" drops the span.
-OTHER_LABELS = frozenset({"CLUSTER", "LAW", "none"})
+OTHER_LABELS = frozenset({"CLUSTER", "LAW", "LOC", "none"})
 # Parts of speech (pymorphy3) of the words between a kind and its quoted name:
 # "Ассоциация разработчиков программного обеспечения «…»", "территории опережающего развития «…»".
 MODIFIER_POS = frozenset({"NOUN", "ADJF", "PRTF"})
@@ -42,6 +42,7 @@ class OrgBoundarySettings(BaseModel):
     authorities: frozenset[str]
     descriptors: frozenset[str]
     other_heads: dict[str, frozenset[str]]
+    heads_in_span: frozenset[str]
     place_links: frozenset[str]
     attachment_links: frozenset[str]
     generic_prefixes: tuple[str, ...]
@@ -75,6 +76,8 @@ class OrgBoundarySettings(BaseModel):
         unknown = set(self.other_heads) - OTHER_LABELS
         if unknown:
             raise ValueError(f"other_heads: {sorted(unknown)} not among {sorted(OTHER_LABELS)}")
+        if not self.heads_in_span <= set(self.other_heads) - {"none"}:
+            raise ValueError("heads_in_span: every type must be one of other_heads' types")
         groups |= {f"other_heads.{label}": words for label, words in self.other_heads.items()}
         seen: dict[str, str] = {}
         for name, words in groups.items():
@@ -170,8 +173,9 @@ class WordReader:
         return self.bare(i)[:1].isupper()
 
     def is_common(self, i: int) -> bool:
-        """No sign of a name: lower case, or capitalised only for standing first in a sentence
-        (a word pymorphy3 knows whose likeliest reading is no name: "Резиденты", "Коротко")."""
+        """No sign of a name: lower case, a verb in capitals, or capitalised only for standing
+        first in a sentence (a word pymorphy3 knows whose likeliest reading is no name:
+        "Резиденты", "Коротко")."""
         if self.doc[i].is_punct or self.joins(i) or self.is_prefix(i):
             return True
         bare = self.bare(i)
@@ -179,6 +183,8 @@ class WordReader:
             return False  # digits: "Приоритет-2030"
         if bare == bare.lower():
             return True
+        if is_abbreviation(bare) and "VERB" in _likeliest_tags(fold(bare)):
+            return True  # the headings of minutes: "ПОСТАНОВИЛИ", "СЛУШАЛИ"
         if not self.sentence_start(i) or is_abbreviation(bare):
             return False
         word = fold(bare)
@@ -195,16 +201,34 @@ class WordReader:
         word = fold(self.bare(i))
         return any(char.isalpha() for char in word) and bool(MODIFIER_POS & _likeliest_tags(word))
 
-    def named_by_head(self, start: int, end: int) -> bool:
-        """Whether the first noun of tokens start..end is a kind, status or authority, singular."""
+    def head_noun(self, start: int, end: int) -> int | None:
+        """The first noun of tokens start..end."""
         for i in range(start, end):
             if not self.is_word(i) or self.is_prefix(i) or self.joins(i):
                 continue
-            tags = _likeliest_tags(fold(self.bare(i)))
-            if "NOUN" in tags:
-                category = self.category(i)
-                return "sing" in tags and category in ("kinds", "statuses", "authorities")
-        return False
+            if "NOUN" in _likeliest_tags(fold(self.bare(i))):
+                return i
+        return None
+
+    def named_by_head(self, start: int, end: int) -> bool:
+        """Whether the first noun of tokens start..end is a kind, status or authority, singular."""
+        head = self.head_noun(start, end)
+        if head is None:
+            return False
+        singular = "sing" in _likeliest_tags(fold(self.bare(head)))
+        return singular and self.category(head) in ("kinds", "statuses", "authorities")
+
+    def descriptive_name(self, start: int, end: int) -> bool:
+        """A name made of a capitalised kind, status or authority and common words or
+        acronyms: "Фонд технологического развития", "Центр компетенций НТИ"."""
+        return (
+            self.named_by_head(start, end)
+            and self.capitalised(start)
+            and all(
+                not self.capitalised(i) or is_abbreviation(self.doc[i].text)
+                for i in range(start + 1, end)
+            )
+        )
 
     def can_be(self, i: int, case: str) -> bool:
         return case in _any_tags(fold(self.doc[i].text))
@@ -233,8 +257,8 @@ class WordReader:
         stands right before the guillemet ("ИТ-компании «…»")."""
         floor = max(0, quote - self.settings.max_kind_distance)
         for i in range(quote - 1, floor - 1, -1):
-            if i in taken or not self.is_modifier(i):
-                return None
+            if i in taken or not (self.is_modifier(i) or self.category(i)):
+                return None  # a category word may be an abbreviation pymorphy3 lacks ("ОЭЗ")
             category = self.category(i)
             if category == "descriptors" and i != quote - 1:
                 continue
