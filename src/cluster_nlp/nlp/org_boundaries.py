@@ -177,11 +177,17 @@ def _closing(doc: Doc, quote: int) -> int | None:
 
 
 def balance_guillemets(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
-    """A name that opens a guillemet closes it; a name written in guillemets includes them."""
+    """A name that opens a guillemet closes it; a name written in guillemets includes them;
+    a bracket the name does not open or close is left out ("МГТУ им. Н. Э. Баумана)")."""
     doc, result = reader.doc, []
     for ent in ents:
         start, end = ent.start, ent.end
         if ent.label == ORG:
+            texts = [token.text for token in doc[start:end]]
+            if texts[-1] == ")" and "(" not in texts and end - start > 1:
+                end -= 1
+            if texts[0] == "(" and ")" not in texts and end - start > 1:
+                start += 1
             opened = [i for i in range(start, end) if doc[i].text == OPENING]
             closing = _closing(doc, opened[0]) if opened else None
             if closing is not None and closing >= end:
@@ -222,8 +228,9 @@ def quoted_names(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     "Научно-образовательный центр «Кузбасс»" is an organisation with its kind; "консорциуме
     «Умная шахта»" an organisation without its description; "кластер «Физтех XXI»" a cluster;
     "программы … «Приоритет-2030»" a programme (LAW) and "территории опережающего развития
-    «Хабаровск»" a place, both with their head noun; "картам «Тройка»" not an organisation. A place after a lower-case kind stays a place
-    ("индустриальном парке «Ворсино»"); a name with no such noun before it is left alone.
+    «Хабаровск»" a place, both with their head noun; "картам «Тройка»" not an organisation.
+    A place after a lower-case kind stays a place ("индустриальном парке «Ворсино»"); a name
+    with no such noun before it is left alone.
     """
     doc = reader.doc
     for quote in [i for i in range(len(doc) - 2) if doc[i].text == OPENING]:
@@ -263,6 +270,19 @@ def quoted_names(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
         if replacement is not None:
             ents.append(replacement)
     return sorted(ents)
+
+
+def prepend_legal_forms(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
+    """Legal forms in a row before a name belong to it: "ООО" + "НПП «ЭКРА»"."""
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    result = []
+    for ent in ents:
+        start = ent.start
+        if ent.label == ORG and reader.category(start) == "statuses":
+            while start > 0 and start - 1 not in taken and reader.category(start - 1) == "statuses":
+                start -= 1
+        result.append(ent if start == ent.start else Ent(start, ent.end, ORG, name))
+    return result
 
 
 def merge_adjacent(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
@@ -427,6 +447,7 @@ RULES: tuple[Rule, ...] = (
     balance_guillemets,
     detach_descriptor,
     quoted_names,
+    prepend_legal_forms,
     merge_adjacent,
     attach_place_of_authority,
     attach_apposed_name,

@@ -99,7 +99,7 @@ def term_patterns(lang: str, path: Path = DATA / "terms.yaml") -> list[dict]:
 def ruler_patterns(lang: str) -> list[dict]:
     names = [
         {**pattern, "id": f"{RULER_ID_PREFIX}{pattern['id']}"}
-        for pattern in (name_patterns() if lang == "en" else [])
+        for pattern in name_patterns()  # Russian texts name foreign bodies in Latin script too
     ]
     return _numeric_patterns(lang) + term_patterns(lang) + names
 
