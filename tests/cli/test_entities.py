@@ -223,7 +223,8 @@ def test_train_ner_trains_compares_and_records_defaults(tmp_path, monkeypatch):
     summary = json.loads((out / "summary.json").read_text("utf-8"))["languages"]
     assert summary["ru"]["model"] is None and summary["ru"]["chosen"] == "rules"
     assert len(summary["en"]["fit_documents"]) == 5 and len(summary["en"]["dev_documents"]) == 2
-    assert set(summary["en"]["dev"]) == {"rules", "trained", "combined"}
+    assert set(summary["en"]["dev"]) == {"rules", "trained", "combined", "by_type"}
+    assert set(summary["en"]["types"].values()) <= {"rules", "trained", "combined"}
     assert (out / "en" / "config.cfg").is_file()
     recorded = defaults.read_text("utf-8")
     assert "ru:\n  pipeline: rules" in recorded

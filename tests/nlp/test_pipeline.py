@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 
-from cluster_nlp.nlp.pipeline import PatternError, build_pipeline, pipeline, term_patterns
+from cluster_nlp.nlp.pipeline import PatternError, build_pipeline, term_patterns
+
+
+@cache
+def rules(lang: str):
+    return build_pipeline(lang, "rules")
 
 
 def entities(lang: str, text: str) -> set[tuple[str, str]]:
-    return {(span.text, span.label_) for span in pipeline(lang)(text).ents}
+    return {(span.text, span.label_) for span in rules(lang)(text).ents}
 
 
 @pytest.mark.parametrize(
@@ -93,14 +100,14 @@ def test_natasha_finds_people_places_organisations(text, expected):
 
 
 def test_every_entity_says_which_component_found_it():
-    doc = pipeline("ru")("В Новосибирске привлекли $291 млн.")
+    doc = rules("ru")("В Новосибирске привлекли $291 млн.")
     assert {span.id_.split(":")[0] for span in doc.ents} == {"natasha_ner", "entity_ruler"}
 
 
 def test_natasha_keeps_what_it_found_for_later_components():
-    doc = pipeline("ru")("Исследователи Центра искусственного интеллекта приехали в Казань.")
+    doc = rules("ru")("Исследователи Центра искусственного интеллекта приехали в Казань.")
     assert {(span.text, span.label_) for span in doc.spans["natasha_ner"]} >= {("Казань", "LOC")}
-    assert "org_boundaries" in pipeline("ru").pipe_names
+    assert "org_boundaries" in rules("ru").pipe_names
 
 
 def test_no_pipeline_for_unknown_language():

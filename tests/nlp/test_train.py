@@ -15,6 +15,7 @@ from cluster_nlp.nlp.train import (
     choose,
     hold_out,
     newest_version,
+    sources_by_type,
     train_model,
     write_defaults,
 )
@@ -115,8 +116,45 @@ def test_choose_the_best_micro_f1(exact, expected):
     assert choose({kind: result_with_f1(value) for kind, value in exact.items()}) == expected
 
 
-def outcome(lang: str, chosen: str, model) -> LanguageOutcome:
-    return LanguageOutcome(lang, model, [], [], {}, {}, chosen)
+def results(exact_by_label: dict[str, dict[str, int]]) -> dict[str, LanguageResult]:
+    by_kind: dict[str, LanguageResult] = {}
+    for label, exact in exact_by_label.items():
+        for kind, value in exact.items():
+            tally = Tally(gold=10, predicted=10, exact=value)
+            by_kind.setdefault(kind, LanguageResult()).labels[label] = tally
+    return by_kind
+
+
+@pytest.mark.parametrize(
+    ("exact_by_label", "expected"),
+    [
+        (
+            {
+                "ORG": {"rules": 8, "trained": 6, "combined": 7},
+                "AI_TECH": {"rules": 5, "trained": 8, "combined": 6},
+                "LOC": {"rules": 5, "trained": 6, "combined": 7},
+            },
+            {"AI_TECH": "trained", "LOC": "combined", "ORG": "rules"},
+        ),
+        ({"ORG": {"rules": 7, "trained": 7, "combined": 7}}, {"ORG": "rules"}),
+        ({"DATE": {"rules": 0, "trained": 4}}, {"DATE": "trained"}),
+    ],
+)
+def test_each_type_takes_the_source_with_the_best_f1(exact_by_label, expected):
+    assert sources_by_type(results(exact_by_label)) == expected
+
+
+def test_by_type_pipeline_takes_the_named_types_from_the_trained_model(tiny_model):
+    nlp = build_pipeline("en", "by_type", tiny_model, {"ORG": "trained", "LOC": "combined"})
+    assert nlp.pipe_names[-1] == "entity_sources"
+    doc = nlp("Acme Systems raised $14.3 billion in Oslo in 2021.")
+    found = {(ent.text, ent.label_) for ent in doc.ents}
+    assert {("$14.3 billion", "MONEY"), ("2021", "DATE")} <= found  # the ruler's
+    assert {("Acme Systems", "ORG"), ("Oslo", "LOC")} <= found  # the trained model's
+
+
+def outcome(lang: str, chosen: str, model, types=None) -> LanguageOutcome:
+    return LanguageOutcome(lang, model, [], [], {}, {}, chosen, types)
 
 
 def test_defaults_round_trip_relative_to_the_models_folder(tmp_path, monkeypatch):
@@ -131,13 +169,17 @@ def test_defaults_round_trip_relative_to_the_models_folder(tmp_path, monkeypatch
     )
     assert "model: " + outside.resolve().as_posix() in path.read_text("utf-8")
     choices = default_choices(path)
-    assert choices["ru"] == ("rules", None)
-    assert choices["en"] == ("combined", outside.resolve())
+    assert choices["ru"] == ("rules", None, None)
+    assert choices["en"] == ("combined", outside.resolve(), None)
 
     write_defaults([outcome("en", "trained", models / "ner" / "v2" / "en")], models, path)
     assert "model: ner/v2/en" in path.read_text("utf-8")
-    assert default_choices(path)["en"] == ("trained", models / "ner" / "v2" / "en")
+    assert default_choices(path)["en"] == ("trained", models / "ner" / "v2" / "en", None)
     assert default_choices(path)["ru"].kind == "rules"
+
+    types = {"AI_TECH": "trained", "ORG": "rules"}
+    write_defaults([outcome("en", "by_type", models / "ner" / "v3" / "en", types)], models, path)
+    assert default_choices(path)["en"] == ("by_type", models / "ner" / "v3" / "en", types)
 
 
 @pytest.mark.parametrize(
@@ -147,6 +189,12 @@ def test_defaults_round_trip_relative_to_the_models_folder(tmp_path, monkeypatch
         ("ru: {pipeline: rules}\nen: {pipeline: magic}\n", "en needs pipeline"),
         ("ru: {pipeline: combined}\nen: {pipeline: rules}\n", "need one"),
         ("ru: {pipeline: rules, model: ner/v1/ru}\nen: {pipeline: rules}\n", "takes no model"),
+        ("ru: {pipeline: by_type, model: ner/v1/ru}\nen: {pipeline: rules}\n", "needs types"),
+        (
+            "ru: {pipeline: by_type, model: m, types: {ORG: magic}}\nen: {pipeline: rules}\n",
+            "needs types",
+        ),
+        ("ru: {pipeline: rules, types: {ORG: rules}}\nen: {pipeline: rules}\n", "only by_type"),
     ],
 )
 def test_malformed_defaults_are_one_line_errors(tmp_path, content, message):
@@ -171,3 +219,10 @@ def test_a_broken_training_config_is_a_one_line_error(tmp_path):
     )
     with pytest.raises(TrainingError, match="not a valid training config"):
         train_model("en", DOCUMENTS, [], tmp_path / "out", config)
+
+
+def test_a_type_dev_never_mentions_takes_the_best_source_overall():
+    dev = results({"ORG": {"rules": 5, "trained": 6, "combined": 8}})
+    for kind, predicted in (("rules", 0), ("trained", 2), ("combined", 1)):
+        dev[kind].labels["PER"] = Tally(gold=0, predicted=predicted, exact=0)
+    assert sources_by_type(dev) == {"ORG": "combined", "PER": "combined"}

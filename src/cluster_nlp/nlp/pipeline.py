@@ -19,14 +19,20 @@ from spacy.language import Language
 from spacy.util import load_config, load_model_from_config
 
 from cluster_nlp.config import get_settings
-from cluster_nlp.nlp import natasha_ner, org_boundaries  # noqa: F401  (register factories)
+from cluster_nlp.nlp import (  # noqa: F401  (register factories)
+    entity_sources,
+    natasha_ner,
+    org_boundaries,
+)
+from cluster_nlp.nlp.entity_sources import SOURCES
 from cluster_nlp.nlp.name_patterns import name_patterns
 
 DATA = Path(__file__).with_name("data")
 LANGUAGES = ("ru", "en")
 DEFAULTS_PATH = DATA / "default_pipeline.yaml"
-# rules: natasha and the entity ruler; trained: the corpus-trained ner alone; combined: both.
-PIPELINE_KINDS = ("rules", "trained", "combined")
+# rules: natasha and the entity ruler; trained: the corpus-trained ner alone; combined: both;
+# by_type: each entity type from whichever of the three found it best (``entity_sources``).
+PIPELINE_KINDS = ("rules", "trained", "combined", "by_type")
 # Ruler patterns carry ids with this prefix, so each entity can say which component found it.
 RULER_ID_PREFIX = "entity_ruler:"
 
@@ -104,12 +110,19 @@ def ruler_patterns(lang: str) -> list[dict]:
     return _numeric_patterns(lang) + term_patterns(lang) + names
 
 
-def build_pipeline(lang: str, kind: str = "rules", model: Path | None = None) -> Language:
+def build_pipeline(
+    lang: str,
+    kind: str = "rules",
+    model: Path | None = None,
+    types: dict[str, str] | None = None,
+) -> Language:
     """A fresh pipeline for ``lang``, initialised.
 
     ``rules``: ``nlp/data/<lang>.cfg`` (natasha and the entity ruler); ``trained``: the spaCy
     pipeline saved at ``model``; ``combined``: the rules, then the trained ``ner`` from
-    ``model``, which keeps the spans the rules set and only fills the gaps between them.
+    ``model``, which keeps the spans the rules set and only fills the gaps between them;
+    ``by_type``: the rules, then ``entity_sources`` taking each type in ``types`` from the
+    source named there (types not named come from the rules).
     """
     if lang not in LANGUAGES:
         raise ValueError(f"no entity pipeline for language {lang!r}; have {', '.join(LANGUAGES)}")
@@ -118,6 +131,7 @@ def build_pipeline(lang: str, kind: str = "rules", model: Path | None = None) ->
     if kind != "rules":
         if model is None or not (model / "config.cfg").is_file():
             raise PipelineChoiceError(f"the {kind} {lang} pipeline needs a trained model: {model}")
+    if kind in ("trained", "combined"):
         trained = spacy.load(model)
         if kind == "trained":
             return trained
@@ -126,12 +140,16 @@ def build_pipeline(lang: str, kind: str = "rules", model: Path | None = None) ->
     nlp.initialize()
     if kind == "combined":
         nlp.add_pipe("ner", source=trained, last=True)
+    if kind == "by_type":
+        config = {"model": str(model), "types": dict(types or {})}
+        nlp.add_pipe("entity_sources", config=config, last=True)
     return nlp
 
 
 class PipelineChoice(NamedTuple):
     kind: str
-    model: Path | None  # the trained model's folder, for "trained" and "combined"
+    model: Path | None  # the trained model's folder, for every kind but "rules"
+    types: dict[str, str] | None = None  # entity type -> source, for "by_type"
 
 
 def default_choices(path: Path = DEFAULTS_PATH) -> dict[str, PipelineChoice]:
@@ -152,7 +170,15 @@ def default_choices(path: Path = DEFAULTS_PATH) -> dict[str, PipelineChoice]:
                 f"{path.name}: {lang}: rules takes no model; trained and combined need one"
             )
         model = get_settings().models_dir / entry["model"] if needs_model else None
-        choices[lang] = PipelineChoice(entry["pipeline"], model)
+        types = entry.get("types")
+        if (entry["pipeline"] == "by_type") != isinstance(types, dict) or not all(
+            source in SOURCES for source in (types or {}).values()
+        ):
+            raise PipelineChoiceError(
+                f"{path.name}: {lang}: by_type needs types: {{TYPE: {'|'.join(SOURCES)}}}, "
+                "and only by_type takes them"
+            )
+        choices[lang] = PipelineChoice(entry["pipeline"], model, types)
     return choices
 
 
@@ -162,7 +188,7 @@ def pipeline(lang: str) -> Language:
     if lang not in LANGUAGES:
         raise ValueError(f"no entity pipeline for language {lang!r}; have {', '.join(LANGUAGES)}")
     choice = default_choices()[lang]
-    return build_pipeline(lang, choice.kind, choice.model)
+    return build_pipeline(lang, choice.kind, choice.model, choice.types)
 
 
 EXTRACTOR_PACKAGES = ("spacy", "natasha", "slovnet", "pymorphy3")

@@ -3,8 +3,9 @@
 Training is config-driven (``nlp/data/ner-train.cfg``, spaCy's own loop). Examples are the
 markdown sources cut into the same segments evaluation uses, with the gold spans as
 ``doc.ents``. A share of the train split's documents is held out ("dev"): the model never
-trains on it, and the three pipelines (rules, trained, combined) are compared on it to choose
-the default, so the test split stays untouched for reporting. The model is saved with
+trains on it, and the pipelines (rules, trained, combined, and by_type, which takes each entity
+type from whichever of the first three did best on it) are compared on it to choose the
+default, so the test split stays untouched for reporting. The model is saved with
 ``nlp.to_disk`` (spaCy's format) under ``models/ner/<version>/<lang>``.
 """
 
@@ -51,9 +52,12 @@ DEV_SHARE = 0.2
 MIN_TRAIN_DOCUMENTS = 5
 DEFAULTS_HEADER = """\
 # Each language's default entity pipeline, as `cluster-nlp train-ner` decided it: rules
-# (natasha + entity ruler), trained (the corpus-trained ner alone) or combined (rules, then the
-# trained ner filling the gaps). `model` is relative to the models folder (models/).
+# (natasha + entity ruler), trained (the corpus-trained ner alone), combined (rules, then the
+# trained ner filling the gaps) or by_type (each entity type in `types` from the source named
+# there, chosen on held-out training documents). `model` is relative to the models folder.
 """
+# The kinds measured before by_type is put together from their per-type results.
+SOURCE_KINDS = ("rules", "trained", "combined")
 
 
 class TrainingError(ValueError):
@@ -69,6 +73,7 @@ class LanguageOutcome:
     dev: dict[str, LanguageResult]  # pipeline kind -> results on the held-out documents
     test: dict[str, LanguageResult]  # pipeline kind -> results on the test split
     chosen: str
+    types: dict[str, str] | None = None  # entity type -> source, for by_type
 
     def summary(self) -> dict:
         return {
@@ -76,6 +81,7 @@ class LanguageOutcome:
             "fit_documents": self.fit_documents,
             "dev_documents": self.dev_documents,
             "chosen": self.chosen,
+            "types": self.types,
             "dev": {kind: result.report() for kind, result in self.dev.items()},
             "test": {kind: result.report() for kind, result in self.test.items()},
         }
@@ -153,16 +159,44 @@ def train_model(
 
 
 def compare(
-    lang: str, model: Path | None, documents: list[GoldDocument]
+    lang: str,
+    model: Path | None,
+    documents: list[GoldDocument],
+    types: dict[str, str] | None = None,
+    kinds: tuple[str, ...] = PIPELINE_KINDS,
 ) -> dict[str, LanguageResult]:
-    """Each pipeline kind's results on ``documents`` (only rules when there is no model)."""
-    kinds = PIPELINE_KINDS if model else ("rules",)
+    """The results on ``documents`` of each of ``kinds`` that can be built: only rules when
+    there is no model, and by_type only when ``types`` says where each type comes from."""
+    if not model:
+        kinds = ("rules",)
+    elif not types:
+        kinds = tuple(kind for kind in kinds if kind != "by_type")
     results = {}
     for kind in kinds:
-        nlp = build_pipeline(lang, kind, model)
+        nlp = build_pipeline(lang, kind, model, types if kind == "by_type" else None)
         by_language = evaluate_pipeline(documents, lambda _lang, nlp=nlp: nlp)
         results[kind] = by_language.get(lang, LanguageResult())
     return results
+
+
+def sources_by_type(dev: dict[str, LanguageResult]) -> dict[str, str]:
+    """Per entity type, the source kind with the best exact F1 on held-out documents; rules
+    win ties, then trained. A type the held-out documents never mention takes the source kind
+    with the best micro-F1 over all types: with no evidence of its own, the best overall."""
+    sources = [kind for kind in SOURCE_KINDS if kind in dev]
+    overall = choose({kind: dev[kind] for kind in sources})
+    labels = sorted({label for result in dev.values() for label in result.labels})
+
+    def f1(kind: str, label: str) -> float:
+        return dev[kind].labels[label].scores()["f1"] if label in dev[kind].labels else -1.0
+
+    def mentioned(label: str) -> bool:
+        return any(dev[kind].labels[label].gold for kind in sources if label in dev[kind].labels)
+
+    return {
+        label: max(sources, key=lambda kind: f1(kind, label)) if mentioned(label) else overall
+        for label in labels
+    }
 
 
 def choose(dev: dict[str, LanguageResult]) -> str:
@@ -177,12 +211,14 @@ def write_defaults(
     relative to it (so the file survives moving the checkout), others as absolute paths."""
     entries: dict[str, dict[str, str]] = {lang: {"pipeline": "rules"} for lang in LANGUAGES}
     for outcome in outcomes:
-        entry = {"pipeline": outcome.chosen}
+        entry: dict = {"pipeline": outcome.chosen}
         if outcome.chosen != "rules":
             model, root = outcome.model.resolve(), models_dir.resolve()
             entry["model"] = (
                 model.relative_to(root) if model.is_relative_to(root) else model
             ).as_posix()
+        if outcome.chosen == "by_type":
+            entry["types"] = outcome.types
         entries[outcome.lang] = entry
     body = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
     path.write_text(DEFAULTS_HEADER + body, encoding="utf-8")
@@ -214,7 +250,10 @@ def train_ner(
             model = train_model(lang, fit, dev, out_dir / lang, config_path, overrides)
         if on_step:
             on_step(f"comparing {lang} pipelines")
-        dev_results = compare(lang, model, dev) if dev else {}
+        dev_results = compare(lang, model, dev, kinds=SOURCE_KINDS) if dev else {}
+        types = sources_by_type(dev_results) if model and dev_results else None
+        if types:
+            dev_results |= compare(lang, model, dev, types, kinds=("by_type",))
         outcomes.append(
             LanguageOutcome(
                 lang=lang,
@@ -222,8 +261,9 @@ def train_ner(
                 fit_documents=[doc.doc_id for doc in fit],
                 dev_documents=[doc.doc_id for doc in dev],
                 dev=dev_results,
-                test=compare(lang, model, lang_test) if lang_test else {},
+                test=compare(lang, model, lang_test, types) if lang_test else {},
                 chosen=choose(dev_results) if model and dev_results else "rules",
+                types=types,
             )
         )
     out_dir.mkdir(parents=True, exist_ok=True)
