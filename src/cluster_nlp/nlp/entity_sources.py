@@ -17,13 +17,15 @@ overlap, the longer one wins (spaCy's ``filter_spans``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans, minibatch
+from spacy.util import filter_spans
+
+from cluster_nlp.nlp.components import PredictThenAnnotate
 
 SOURCES = ("rules", "trained", "combined")
 
@@ -36,7 +38,7 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(span.start < other.end and other.start < span.end for other in others)
 
 
-class EntitySources:
+class EntitySources(PredictThenAnnotate):
     def __init__(self, name: str, trained: Language, types: Mapping[str, str]) -> None:
         unknown = {source for source in types.values() if source not in SOURCES}
         if unknown:
@@ -71,15 +73,6 @@ class EntitySources:
     def set_annotations(self, docs: list[Doc], predictions: list[list[Span]]) -> None:
         for doc, spans in zip(docs, predictions, strict=True):
             doc.ents = spans
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc], self.predict([doc]))
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            self.set_annotations(batch, self.predict(batch))
-            yield from batch
 
 
 @Language.factory(

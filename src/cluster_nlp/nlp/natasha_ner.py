@@ -10,13 +10,14 @@ organisation whose name holds a domain term).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from functools import cache
 
 from natasha import NewsEmbedding, NewsNERTagger
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import filter_spans, minibatch
+from spacy.util import filter_spans
+
+from cluster_nlp.nlp.components import PredictThenAnnotate
 
 CharSpan = tuple[int, int, str]
 
@@ -27,7 +28,7 @@ def _tagger() -> NewsNERTagger:
     return NewsNERTagger(NewsEmbedding())
 
 
-class NatashaNER:
+class NatashaNER(PredictThenAnnotate):
     def __init__(self, name: str, labels: list[str], batch_size: int) -> None:
         self.name = name
         self.labels = tuple(labels)
@@ -53,15 +54,6 @@ class NatashaNER:
             kept = [span for span in found if span is not None]
             doc.spans[self.name] = kept
             doc.ents = filter_spans([*doc.ents, *kept])
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc], self.predict([doc]))
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size or self.batch_size):
-            self.set_annotations(batch, self.predict(batch))
-            yield from batch
 
 
 @Language.factory(

@@ -13,14 +13,15 @@ writing them (``set_annotations``). Spans it changes or adds carry its name as s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans, minibatch
+from spacy.util import filter_spans
 
+from cluster_nlp.nlp.components import PredictThenAnnotate
 from cluster_nlp.nlp.gazetteer import fold, is_abbreviation
 from cluster_nlp.nlp.org_words import (
     CLOSING,
@@ -457,7 +458,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-class OrgBoundaries:
+class OrgBoundaries(PredictThenAnnotate):
     def __init__(self, name: str, settings: OrgBoundarySettings, natasha_spans: str) -> None:
         self.name = name
         self.settings = settings
@@ -479,15 +480,6 @@ class OrgBoundaries:
         for doc, ents in zip(docs, predictions, strict=True):
             spans = [Span(doc, e.start, e.end, label=e.label, span_id=e.source) for e in ents]
             doc.ents = filter_spans(spans)
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc], self.predict([doc]))
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            self.set_annotations(batch, self.predict(batch))
-            yield from batch
 
 
 @Language.factory(
