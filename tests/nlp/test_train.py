@@ -221,8 +221,9 @@ def test_a_broken_training_config_is_a_one_line_error(tmp_path):
         train_model("en", DOCUMENTS, [], tmp_path / "out", config)
 
 
-def test_a_type_dev_never_mentions_takes_the_best_source_overall():
+@pytest.mark.parametrize("gold", [0, 3])
+def test_a_type_no_source_finds_takes_the_best_source_overall(gold):
     dev = results({"ORG": {"rules": 5, "trained": 6, "combined": 8}})
     for kind, predicted in (("rules", 0), ("trained", 2), ("combined", 1)):
-        dev[kind].labels["PER"] = Tally(gold=0, predicted=predicted, exact=0)
+        dev[kind].labels["PER"] = Tally(gold=gold, predicted=predicted, exact=0)
     assert sources_by_type(dev) == {"ORG": "combined", "PER": "combined"}

@@ -181,8 +181,9 @@ def compare(
 
 def sources_by_type(dev: dict[str, LanguageResult]) -> dict[str, str]:
     """Per entity type, the source kind with the best exact F1 on held-out documents; rules
-    win ties, then trained. A type the held-out documents never mention takes the source kind
-    with the best micro-F1 over all types: with no evidence of its own, the best overall."""
+    win ties, then trained. A type no source finds there (never mentioned, or no span right)
+    takes the source kind with the best micro-F1 over all types: with no evidence of its own,
+    the best overall."""
     sources = [kind for kind in SOURCE_KINDS if kind in dev]
     overall = choose({kind: dev[kind] for kind in sources})
     labels = sorted({label for result in dev.values() for label in result.labels})
@@ -190,11 +191,11 @@ def sources_by_type(dev: dict[str, LanguageResult]) -> dict[str, str]:
     def f1(kind: str, label: str) -> float:
         return dev[kind].labels[label].scores()["f1"] if label in dev[kind].labels else -1.0
 
-    def mentioned(label: str) -> bool:
-        return any(dev[kind].labels[label].gold for kind in sources if label in dev[kind].labels)
+    def found(label: str) -> bool:
+        return any(f1(kind, label) > 0 for kind in sources)
 
     return {
-        label: max(sources, key=lambda kind: f1(kind, label)) if mentioned(label) else overall
+        label: max(sources, key=lambda kind: f1(kind, label)) if found(label) else overall
         for label in labels
     }
 
