@@ -27,6 +27,7 @@ from typing import NamedTuple
 from spacy.language import Language
 
 from cluster_nlp.corpus.schema import CorpusError, read_label_records
+from cluster_nlp.nlp.acronyms import recurring_acronyms
 from cluster_nlp.nlp.extract import normalized_value
 from cluster_nlp.nlp.normalize import normalize_location
 
@@ -118,16 +119,19 @@ def markdown_segments(text: str) -> list[tuple[int, str]]:
 
 
 def predict_mentions(nlp: Language, text: str, batch_size: int = 64) -> list[Mention]:
-    """The pipeline's entities in markdown ``text``, with offsets into ``text``."""
+    """The pipeline's entities in markdown ``text``, with offsets into ``text``, read as
+    extraction reads a document: segment by segment, then acronyms across segments."""
     segments = markdown_segments(text)
     docs = nlp.pipe((segment for _, segment in segments), batch_size=batch_size)
-    mentions = []
-    for (start, _), doc in zip(segments, docs, strict=True):
-        mentions.extend(
-            Mention(start + span.start_char, start + span.end_char, span.label_, span.text)
-            for span in doc.ents
-        )
-    return mentions
+    found = [[(s.start_char, s.end_char, s.label_) for s in doc.ents] for doc in docs]
+    texts = [segment for _, segment in segments]
+    for spans, extra in zip(found, recurring_acronyms(texts, found), strict=True):
+        spans.extend(extra)
+    return [
+        Mention(offset + start, offset + end, label, segment[start:end])
+        for (offset, segment), spans in zip(segments, found, strict=True)
+        for start, end, label in sorted(spans)
+    ]
 
 
 # --- scoring ----------------------------------------------------------------------------------

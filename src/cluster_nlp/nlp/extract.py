@@ -1,7 +1,9 @@
 """Entities of a whole document, passage by passage, with normalised values.
 
 Passages are short, so spaCy never sees a document longer than a page's paragraph; they go
-through ``nlp.pipe`` in batches, one pipeline per language, built once per process.
+through ``nlp.pipe`` in batches, one pipeline per language, built once per process. Then the
+document is read whole once: an organisation's acronym found in one passage is tagged where it
+recurs in the others (``acronyms``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from cluster_nlp.nlp.acronyms import COMPONENT as ACRONYMS
+from cluster_nlp.nlp.acronyms import recurring_acronyms
 from cluster_nlp.nlp.normalize import (
     normalize_date,
     normalize_location,
@@ -54,21 +58,30 @@ def _by_language(passages: Iterable[Passage]) -> dict[str, list[Passage]]:
 
 def extract_entities(document: ExtractedDocument, batch_size: int = 64) -> list[Entity]:
     """All entities of ``document`` in text order; offsets point into ``document.text``."""
-    entities: list[Entity] = []
-    for lang, passages in _by_language(document.passages).items():
-        nlp = pipeline(lang)
-        docs = nlp.pipe((passage.text for passage in passages), batch_size=batch_size)
-        for passage, doc in zip(passages, docs, strict=True):
-            for span in doc.ents:
-                entities.append(
-                    Entity(
-                        text=span.text,
-                        label=span.label_,
-                        start=passage.start + span.start_char,
-                        end=passage.start + span.end_char,
-                        page=passage.page,
-                        normalized=normalized_value(span.label_, span.text),
-                        component=component_of(span.id_),
-                    )
-                )
+    passages: list[Passage] = []
+    found: list[list[tuple[int, int, str, str]]] = []  # per passage: start, end, label, by
+    for lang, group in _by_language(document.passages).items():
+        docs = pipeline(lang).pipe((passage.text for passage in group), batch_size=batch_size)
+        for passage, doc in zip(group, docs, strict=True):
+            passages.append(passage)
+            found.append(
+                [(s.start_char, s.end_char, s.label_, component_of(s.id_)) for s in doc.ents]
+            )
+    texts = [passage.text for passage in passages]
+    spans = [[(start, end, label) for start, end, label, _ in mentions] for mentions in found]
+    for mentions, extra in zip(found, recurring_acronyms(texts, spans), strict=True):
+        mentions.extend((start, end, label, ACRONYMS) for start, end, label in extra)
+    entities = [
+        Entity(
+            text=passage.text[start:end],
+            label=label,
+            start=passage.start + start,
+            end=passage.start + end,
+            page=passage.page,
+            normalized=normalized_value(label, passage.text[start:end]),
+            component=component,
+        )
+        for passage, mentions in zip(passages, found, strict=True)
+        for start, end, label, component in mentions
+    ]
     return sorted(entities, key=lambda entity: (entity.start, entity.end))

@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from cluster_nlp.nlp.acronyms import is_acronym
 from cluster_nlp.nlp.components import PredictThenAnnotate
 from cluster_nlp.nlp.gazetteer import fold, is_abbreviation
 from cluster_nlp.nlp.org_words import (
@@ -35,8 +36,6 @@ DATA = Path(__file__).with_name("data")
 ORG, LOC, PER = "ORG", "LOC", "PER"
 # How far a closing guillemet may lie beyond the opening one.
 MAX_QUOTE_REACH = 12
-# The longest word taken for an acronym when it mixes cases ("ОмГТУ").
-MAX_ACRONYM = 8
 # How many words may stand between a field link ("по") and the term that ends it.
 MAX_FIELD_WORDS = 4
 
@@ -103,10 +102,7 @@ def restore_names_over_terms(reader: WordReader, ents: list[Ent], name: str) -> 
 
 def _acronym(text: str) -> bool:
     """ "РАЭК", and mixed-case university acronyms: "ОмГТУ", "МИСиС", "ЮУрГУ"."""
-    capitals = sum(char.isupper() for char in text)
-    return is_abbreviation(text) or (
-        text[:1].isupper() and capitals >= 2 and len(text) <= MAX_ACRONYM and text.isalpha()
-    )
+    return is_abbreviation(text) or is_acronym(text)
 
 
 def split_parenthesised_acronym(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:

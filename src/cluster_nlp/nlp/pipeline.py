@@ -199,10 +199,13 @@ def extractor_version() -> str:
     """A short hash of everything that decides what the extractor finds.
 
     The configs, patterns and gazetteers under ``nlp/data``, the trained models the defaults
-    use and the versions of the NLP packages: change any of them and stored entities are told
-    apart from the new ones.
+    use, the code of this package (its rules live there too) and the versions of the NLP
+    packages: change any of them and stored entities are told apart from the new ones.
     """
     digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     folders = [DATA, *(choice.model for choice in default_choices().values() if choice.model)]
     for folder in folders:
         for path in sorted(folder.rglob("*")):
