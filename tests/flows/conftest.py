@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pdf_drawing import FONT, register_font
 from prefect.client.orchestration import get_client
 from prefect.settings import (
     PREFECT_LOCAL_STORAGE_PATH,
@@ -20,8 +21,6 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from tiny_corpus import SENTENCES, make_corpus, write_taxonomy
 
@@ -50,9 +49,9 @@ def text_of(name: str, labels: list[str], variant: int = 0) -> str:
 
 
 def write_pdf(path: Path, font: Path, text: str) -> None:
-    pdfmetrics.registerFont(TTFont("DejaVuSans", str(font)))
+    register_font(font)
     pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    pdf.setFont("DejaVuSans", 10)
+    pdf.setFont(FONT, 10)
     y = 780
     for sentence in text.split(". "):
         pdf.drawString(60, y, sentence.strip())

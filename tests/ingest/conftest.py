@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pdf_drawing import FONT, draw_paragraphs, register_font
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONT = "DejaVuSans"
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT_COLUMN_X, RIGHT_COLUMN_X = 57.0, 310.0  # a 35 pt gutter between the columns
 GUTTER_MIDDLE = 292.0
@@ -98,20 +97,10 @@ class TwoColumnPdf:
     table: tuple[tuple[str, ...], ...] = tuple(tuple(row) for row in TABLE)
 
 
-def _register(font: Path) -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(font)))
-
-
 def _columns(pdf: canvas.Canvas, top: float, columns: list[list[list[str]]]) -> None:
     pdf.setFont(FONT, 10)
     for x, paragraphs in zip((LEFT_COLUMN_X, RIGHT_COLUMN_X), columns, strict=True):
-        y = top
-        for lines in paragraphs:
-            for index, line in enumerate(lines):
-                pdf.drawString(x + (INDENT if index == 0 else 0.0), y, line)
-                y -= LEADING
-            y -= PARAGRAPH_SKIP
+        draw_paragraphs(pdf, x, top, paragraphs, LEADING, PARAGRAPH_SKIP, INDENT)
 
 
 def _furniture(pdf: canvas.Canvas, number: int) -> None:
@@ -137,7 +126,7 @@ def two_column_pdf(tmp_path_factory: pytest.TempPathFactory, dejavu_font: Path) 
     """Two A4 pages: running header and "- n -" page numbers, a title above two columns of
     Cyrillic paragraphs whose lines share baselines across the gutter, words hyphenated across
     lines, and a ruled table under the columns of page 2."""
-    _register(dejavu_font)
+    register_font(dejavu_font)
     path = tmp_path_factory.mktemp("pdfs") / "two_columns.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     pdf.setTitle("")
@@ -157,7 +146,7 @@ def two_column_pdf(tmp_path_factory: pytest.TempPathFactory, dejavu_font: Path) 
 @pytest.fixture(scope="session")
 def make_pdf(dejavu_font: Path):
     """``make_pdf(path, [lines of page 1, lines of page 2, ...], **canvas options)``."""
-    _register(dejavu_font)
+    register_font(dejavu_font)
 
     def write(path: Path, pages: list[list[str]], title: str | None = None, **options) -> Path:
         pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1, **options)
@@ -278,7 +267,7 @@ def _justified(pdf: canvas.Canvas, x: float, y: float, lines: list[str], width: 
 def uneven_columns_pdf(
     tmp_path_factory: pytest.TempPathFactory, dejavu_font: Path
 ) -> UnevenColumnsPdf:
-    _register(dejavu_font)
+    register_font(dejavu_font)
     path = tmp_path_factory.mktemp("pdfs") / "uneven_columns.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     pdf.setTitle("")

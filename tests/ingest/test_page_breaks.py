@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pdf_drawing import FONT, draw_paragraphs, register_font
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from cluster_nlp.ingest.extraction import extract
 from cluster_nlp.ingest.pages import Block
 from cluster_nlp.ingest.paragraphs import join_page_breaks
 
-FONT = "DejaVuSans"
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT, LEADING, PARAGRAPH_SKIP, INDENT = 72.0, 14.0, 10.0, 14.0
 HEADER = "Обзор кластеров ИИ, выпуск 2024"
@@ -92,18 +90,12 @@ def _draw_page(pdf: canvas.Canvas, number: int, paragraphs: list[list[str]]) -> 
     pdf.drawString(LEFT, PAGE_HEIGHT - 40, HEADER)
     pdf.drawCentredString(PAGE_WIDTH / 2, 40, f"- {number} -")
     pdf.setFont(FONT, 10)
-    y = BODY_TOP
-    for lines in paragraphs:
-        for index, line in enumerate(lines):
-            pdf.drawString(LEFT + (INDENT if index == 0 else 0.0), y, line)
-            y -= LEADING
-        y -= PARAGRAPH_SKIP
+    y = draw_paragraphs(pdf, LEFT, BODY_TOP, paragraphs, LEADING, PARAGRAPH_SKIP, INDENT)
     assert y > BODY_BOTTOM, "the fixture's text must stay out of the footer band"
 
 
 def _write(path: Path, font: Path, pages: list[list[list[str]]]) -> Path:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(font)))
+    register_font(font)
     pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     pdf.setTitle("")
     for number, paragraphs in enumerate(pages, start=1):

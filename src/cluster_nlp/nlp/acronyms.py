@@ -30,12 +30,13 @@ def is_acronym(text: str) -> bool:
 
 
 def recurring_acronyms(
-    texts: Sequence[str], found: Sequence[Sequence[CharSpan]]
+    texts: Sequence[str], found: Sequence[Sequence[tuple]]
 ) -> list[list[CharSpan]]:
-    """For each text (a passage of one document), the acronym mentions to add to ``found``."""
+    """For each text (a passage of one document), the acronym mentions to add to ``found``,
+    whose spans start with (start, end, label); anything after that is ignored."""
     labels: dict[str, set[str]] = {}
     for text, spans in zip(texts, found, strict=True):
-        for start, end, label in spans:
+        for start, end, label, *_ in spans:
             if is_acronym(text[start:end]):
                 labels.setdefault(text[start:end], set()).add(label)
     acronyms = sorted(word for word, seen in labels.items() if seen == {LABEL})
@@ -45,7 +46,7 @@ def recurring_acronyms(
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, acronyms)) + r")(?![\w-])")
     added = []
     for text, spans in zip(texts, found, strict=True):
-        taken = [(start, end) for start, end, _ in spans]
+        taken = [(span[0], span[1]) for span in spans]
         added.append(
             [
                 (match.start(), match.end(), LABEL)

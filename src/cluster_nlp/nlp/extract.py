@@ -68,8 +68,7 @@ def extract_entities(document: ExtractedDocument, batch_size: int = 64) -> list[
                 [(s.start_char, s.end_char, s.label_, component_of(s.id_)) for s in doc.ents]
             )
     texts = [passage.text for passage in passages]
-    spans = [[(start, end, label) for start, end, label, _ in mentions] for mentions in found]
-    for mentions, extra in zip(found, recurring_acronyms(texts, spans), strict=True):
+    for mentions, extra in zip(found, recurring_acronyms(texts, found), strict=True):
         mentions.extend((start, end, label, ACRONYMS) for start, end, label in extra)
     entities = [
         Entity(
