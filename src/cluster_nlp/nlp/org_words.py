@@ -38,6 +38,7 @@ class OrgBoundarySettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kinds: frozenset[str]
+    kinds_in_name: frozenset[str]
     statuses: frozenset[str]
     authorities: frozenset[str]
     descriptors: frozenset[str]
@@ -61,8 +62,11 @@ class OrgBoundarySettings(BaseModel):
             "authorities": self.authorities,
             "descriptors": self.descriptors,
         }
+        if not self.kinds_in_name <= self.kinds:
+            raise ValueError("kinds_in_name: every word must also be in kinds")
         word_lists = {
             **groups,
+            "kinds_in_name": self.kinds_in_name,
             "place_links": self.place_links,
             "attachment_links": self.attachment_links,
             "generic_prefixes": self.generic_prefixes,
@@ -249,7 +253,9 @@ class WordReader:
         category = self.category(head)
         if category in ("statuses", "authorities"):
             return True
-        return category == "kinds" and self.capitalised(phrase_start)
+        return category == "kinds" and (
+            self.capitalised(phrase_start) or self.lemma(head) in self.settings.kinds_in_name
+        )
 
     def quote_head(self, quote: int, taken: frozenset[int]) -> int | None:
         """The noun a quoted name at ``quote`` belongs to: the nearest kind, status, authority
