@@ -34,6 +34,8 @@ def options(tmp_path, taxonomy, requirements) -> list[str]:
         ("render", "--only"),
         ("merge", "DRAFT.jsonl"),
         ("merge", "--taxonomy"),
+        ("agreement", "SECOND.jsonl"),
+        ("agreement", "--disagreements"),
     ],
 )
 def test_every_command_has_help(command: str, mentions: str) -> None:

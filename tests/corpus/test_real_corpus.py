@@ -15,6 +15,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from cluster_nlp.corpus.agreement import compare_annotations, read_second_annotation
 from cluster_nlp.corpus.check import check_corpus
 from cluster_nlp.corpus.markdown import parse_markdown, plain_text
 from cluster_nlp.corpus.schema import LabelRecord, read_label_records
@@ -90,3 +91,15 @@ def test_no_long_sentence_is_shared_by_three_documents(texts) -> None:
 )
 def test_sentence_splitting(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+def test_second_annotation_covers_the_corpus_with_known_ids(records) -> None:
+    """The blind second annotation (corpus/README.md, "Agreement") names only corpus documents
+    and taxonomy ids, and leaves out nothing but the seed paper."""
+    report = compare_annotations(
+        records,
+        read_second_annotation(CORPUS / "second-annotation.jsonl", load_taxonomy()),
+        load_taxonomy(),
+    )
+    assert report.documents == len(records) - 1
+    assert all(0.0 < group.micro_f1 <= 1.0 for group in report.groups)

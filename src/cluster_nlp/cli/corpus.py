@@ -1,12 +1,15 @@
-"""``cluster-nlp corpus``: check, render and merge the labelled corpus.
+"""``cluster-nlp corpus``: check, render and merge the labelled corpus, and measure how well a
+second annotation agrees with it.
 
 Each command parses its options, calls one library function and presents the result.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -15,14 +18,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cluster_nlp.config import get_settings
+from cluster_nlp.corpus.agreement import (
+    AgreementReport,
+    compare_annotations,
+    read_second_annotation,
+)
 from cluster_nlp.corpus.check import CheckReport, check_corpus
 from cluster_nlp.corpus.merge import MergeError, merge_drafts
 from cluster_nlp.corpus.render import planned_count, render_corpus
 from cluster_nlp.corpus.requirements import load_requirements
-from cluster_nlp.corpus.schema import CorpusError
-from cluster_nlp.taxonomy import GROUPS, Taxonomy, TaxonomyError, load_taxonomy
+from cluster_nlp.corpus.schema import CorpusError, read_label_records
+from cluster_nlp.taxonomy import GROUPS, Taxonomy, TaxonomyError, UnknownLabelError, load_taxonomy
 
-app = typer.Typer(help="Check, render and merge the labelled corpus.", no_args_is_help=True)
+app = typer.Typer(
+    help="Check, render and merge the labelled corpus; measure annotator agreement.",
+    no_args_is_help=True,
+)
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # one error, one line, however long
 
@@ -131,6 +142,64 @@ def merge(
         f"labels.jsonl: {len(result.records)} records "
         f"({len(result.added)} added, {len(result.updated)} updated)"
     )
+
+
+@app.command()
+def agreement(
+    second: Annotated[
+        Path,
+        typer.Argument(
+            help="Second annotation (JSONL: doc_id and the three label lists per line).",
+            metavar="SECOND.jsonl",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    corpus: CorpusOption = None,
+    taxonomy: TaxonomyOption = None,
+    split: Annotated[
+        Literal["train", "test", "all"], typer.Option("--split", help="Documents to compare.")
+    ] = "all",
+    disagreements: Annotated[
+        bool, typer.Option("--disagreements", help="List every document and group that differ.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Agreement of a second, independent annotation with labels.jsonl: micro-F1 and Cohen's
+    kappa per group."""
+    loaded = _taxonomy(taxonomy)
+    try:
+        report = compare_annotations(
+            read_label_records(_corpus_dir(corpus) / "labels.jsonl"),
+            read_second_annotation(second, loaded),
+            loaded,
+            None if split == "all" else split,
+        )
+    except (CorpusError, UnknownLabelError) as err:
+        raise _fail(str(err)) from err
+    if as_json:
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return
+    _print_agreement(report, split, disagreements)
+
+
+def _print_agreement(report: AgreementReport, split: str, disagreements: bool) -> None:
+    table = Table(title=f"Agreement with labels.jsonl ({split}, {report.documents} documents)")
+    for column, justify in (("group", "left"), ("micro-F1", "right"), ("mean kappa", "right")):
+        table.add_column(column, justify=justify)
+    for group in report.groups:
+        kappa = "n/a" if group.mean_kappa is None else f"{group.mean_kappa:.2f}"
+        table.add_row(group.group, f"{group.micro_f1:.3f}", kappa)
+    console.print(table)
+    if report.not_annotated:
+        console.print(f"{report.not_annotated} documents of the split have no second annotation")
+    if disagreements:
+        for item in report.disagreements:
+            console.print(
+                f"{item.doc_id} {item.group}: corpus only {list(item.corpus_only)}, "
+                f"second only {list(item.second_only)}",
+                highlight=False,
+            )
 
 
 def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:

@@ -1,0 +1,141 @@
+"""How well a second, independent annotation of the corpus agrees with ``labels.jsonl``.
+
+A second annotator labels documents without seeing the corpus's labels; comparing the two
+tells how learnable the labels are (a classifier cannot be expected to agree with the corpus
+more than a careful reader does) and which documents to adjudicate. Per group: micro-F1 of the
+second annotation against the corpus (symmetric up to which side is called precision) and
+Cohen's kappa per label, which discounts agreement by chance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ConfigDict
+from sklearn.metrics import cohen_kappa_score, f1_score
+
+from cluster_nlp.corpus.schema import (
+    CorpusError,
+    DocId,
+    LabelRecord,
+    LabelSet,
+    read_jsonl,
+)
+from cluster_nlp.taxonomy import GROUPS, Taxonomy, UnknownLabelError
+
+
+class SecondAnnotation(LabelSet):
+    """One document's labels from another annotator; notes beside them are kept, not read."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    doc_id: DocId
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    doc_id: str
+    group: str
+    corpus_only: tuple[str, ...]
+    second_only: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupAgreement:
+    group: str
+    documents: int
+    micro_f1: float
+    mean_kappa: float | None  # over the labels that either side uses and both sides vary on
+    kappa: dict[str, float | None]  # None: a label neither side varies on
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    documents: int
+    not_annotated: int  # corpus documents (of the split) the second annotation skipped
+    groups: list[GroupAgreement]
+    disagreements: list[Disagreement]
+
+
+def read_second_annotation(path: Path, taxonomy: Taxonomy) -> list[SecondAnnotation]:
+    """The records of ``path``; a repeated document or an unknown id is a one-line error."""
+    records = read_jsonl(path, SecondAnnotation)
+    seen: set[str] = set()
+    for record in records:
+        if record.doc_id in seen:
+            raise CorpusError(f"{path.name}: document {record.doc_id} is annotated twice")
+        seen.add(record.doc_id)
+        unknown = record.unknown_ids(taxonomy)
+        if unknown:
+            group, label_id = unknown[0]
+            raise UnknownLabelError(
+                f"{path.name}: document {record.doc_id} has unknown {group} id {label_id!r}"
+            )
+    return records
+
+
+def _kappa(corpus: np.ndarray, second: np.ndarray) -> float | None:
+    if len(set(corpus)) == 1 and len(set(second)) == 1:
+        return None  # no variation on either side: kappa is undefined
+    if np.array_equal(corpus, second):
+        return 1.0
+    return float(cohen_kappa_score(corpus, second))
+
+
+def _group_agreement(
+    group: str, corpus: list[LabelSet], second: list[LabelSet], taxonomy: Taxonomy
+) -> GroupAgreement:
+    labels = taxonomy.group_ids(group)
+    A = np.array([[label in record.ids(group) for label in labels] for record in corpus], int)
+    B = np.array([[label in record.ids(group) for label in labels] for record in second], int)
+    kappa = {label: _kappa(A[:, j], B[:, j]) for j, label in enumerate(labels)}
+    defined = [value for value in kappa.values() if value is not None]
+    return GroupAgreement(
+        group=group,
+        documents=len(corpus),
+        micro_f1=float(f1_score(A, B, average="micro", zero_division=1.0)),
+        mean_kappa=float(np.mean(defined)) if defined else None,
+        kappa=kappa,
+    )
+
+
+def compare_annotations(
+    corpus: list[LabelRecord],
+    second: list[SecondAnnotation],
+    taxonomy: Taxonomy,
+    split: str | None = None,
+) -> AgreementReport:
+    """Agreement of ``second`` with ``corpus`` on the documents both label (of ``split``,
+    or all); a document the corpus does not have is a one-line error."""
+    by_id = {record.doc_id: record for record in corpus}
+    stray = [record.doc_id for record in second if record.doc_id not in by_id]
+    if stray:
+        raise CorpusError(f"document {stray[0]} of the second annotation is not in the corpus")
+    pairs = [
+        (by_id[record.doc_id], record)
+        for record in second
+        if split is None or by_id[record.doc_id].split.value == split
+    ]
+    if not pairs:
+        raise CorpusError(f"the second annotation has no document of split {split!r}")
+    in_split = sum(split is None or record.split.value == split for record in corpus)
+    firsts, seconds = [first for first, _ in pairs], [other for _, other in pairs]
+    disagreements = [
+        Disagreement(
+            doc_id=first.doc_id,
+            group=group,
+            corpus_only=tuple(sorted(set(first.ids(group)) - set(other.ids(group)))),
+            second_only=tuple(sorted(set(other.ids(group)) - set(first.ids(group)))),
+        )
+        for first, other in pairs
+        for group in GROUPS
+        if set(first.ids(group)) != set(other.ids(group))
+    ]
+    return AgreementReport(
+        documents=len(pairs),
+        not_annotated=in_split - len(pairs),
+        groups=[_group_agreement(group, firsts, seconds, taxonomy) for group in GROUPS],
+        disagreements=disagreements,
+    )
