@@ -122,11 +122,18 @@ def train_command(
     console.print(f"registered {result.folder}" + (" and promoted it" if promote_it else ""))
 
 
+def _interval(metrics: dict) -> str:
+    """The bootstrap interval of micro-F1; metrics written before it existed have none."""
+    interval = metrics.get("micro_f1_interval")
+    return f"{interval[0]:.2f}-{interval[1]:.2f}" if interval else "-"
+
+
 def _print_metrics(model: dict, baseline: dict, title: str) -> None:
     table = Table(title=title)
     for column in (
         "group",
         "micro-F1",
+        "95% interval",
         "macro-F1",
         "P (micro)",
         "R (micro)",
@@ -139,6 +146,7 @@ def _print_metrics(model: dict, baseline: dict, title: str) -> None:
         table.add_row(
             group,
             f"{row['micro']['f1']:.3f}",
+            _interval(row),
             f"{row['macro']['f1']:.3f}",
             f"{row['micro']['precision']:.3f}",
             f"{row['micro']['recall']:.3f}",
