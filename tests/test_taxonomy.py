@@ -179,6 +179,23 @@ def test_version_is_stable_and_tracks_content(tmp_path: Path) -> None:
     assert load_taxonomy(_write(tmp_path, data, "c.yaml")).version != first.version
 
 
+def test_descriptions_are_validated_but_leave_the_version_alone(tmp_path: Path) -> None:
+    """A trained model keeps the descriptions it embedded, so rewording them does not make
+    its labels mean something else."""
+    data = _minimal()
+    before = load_taxonomy(_write(tmp_path, data, "a.yaml"))
+    label = data["groups"][1]["labels"][0]
+    label["descriptions"] = {"ru": ["Кластер проводит хакатоны."], "en": ["It runs hackathons."]}
+    described = load_taxonomy(_write(tmp_path, data, "b.yaml"))
+    assert described.version == before.version
+    assert described.group(data["groups"][1]["id"]).labels[0].descriptions.en == [
+        "It runs hackathons."
+    ]
+    label["descriptions"] = {"ru": ["  "]}
+    with pytest.raises(TaxonomyError, match="descriptions"):
+        load_taxonomy(_write(tmp_path, data, "c.yaml"))
+
+
 def test_edited_file_is_reloaded(tmp_path: Path) -> None:
     data = _minimal()
     path = _write(tmp_path, data)

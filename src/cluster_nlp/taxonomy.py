@@ -2,7 +2,10 @@
 
 The taxonomy is data (``data/taxonomy.yaml`` by default): researchers can edit it or pass
 another file without touching code. ``Taxonomy.version`` is the sha256 of the canonical JSON of
-the loaded content, so a trained model can record exactly which taxonomy it learned.
+the loaded content, so a trained model can record exactly which taxonomy it learned. A label's
+``descriptions`` (sentences that describe it as documents do, for the embedding score) are
+left out of the version: a model embeds them when it is trained and keeps them, so rewording
+them changes what a newly trained model sees, not what a trained model's labels mean.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ LABEL_ID_PATTERN = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
 ENTITY_TYPE_PATTERN = r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# What ``Taxonomy.version`` leaves out (see the module docstring).
+VERSION_EXCLUDES = {"groups": {"__all__": {"labels": {"__all__": {"descriptions"}}}}}
 
 
 class TaxonomyError(ValueError):
@@ -70,6 +75,13 @@ class Cues(_Model):
         return list(getattr(self, lang))
 
 
+class Descriptions(_Model):
+    """Whole sentences describing a label as a report or news item would, per language."""
+
+    ru: list[Text] = []
+    en: list[Text] = []
+
+
 class Label(_Model):
     id: Annotated[str, Field(pattern=LABEL_ID_PATTERN)]
     ru: Text
@@ -77,6 +89,7 @@ class Label(_Model):
     definition: Text
     examples: list[Text] = []
     cues: Cues
+    descriptions: Descriptions = Descriptions()
 
 
 class Group(_Model):
@@ -122,9 +135,8 @@ class Taxonomy(_Model):
     @cached_property
     def version(self) -> str:
         """sha256 of the canonical JSON of the content: equal content, equal version."""
-        canonical = json.dumps(
-            self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
+        content = self.model_dump(mode="json", exclude=VERSION_EXCLUDES)
+        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def group(self, group_id: str) -> Group:

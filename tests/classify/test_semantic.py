@@ -37,13 +37,15 @@ def test_prototype_similarity_is_the_closest_description_of_each_label():
     np.testing.assert_allclose(similarity, [[1.0, 0.0, -1.0], [0.0, 0.6, -1.0]])
 
 
-def test_prototypes_are_each_labels_names_definition_and_cues(tiny_taxonomy):
+def test_prototypes_are_each_labels_names_definition_cues_and_descriptions(tiny_taxonomy):
     group = tiny_taxonomy.group("functions")
     prototypes = group_prototypes(tiny_taxonomy, "functions")
     assert len(prototypes) == len(group.labels)
     for label, texts in zip(group.labels, prototypes, strict=True):
         assert texts[0] == label.ru and label.definition in texts[1]
         assert set(label.cues.ru + label.cues.en) <= set(texts)
+        assert set(label.descriptions.ru + label.descriptions.en) <= set(texts)
+    assert any(label.descriptions.ru for label in group.labels)
 
 
 def test_paragraphs_and_descriptions_are_embedded_with_their_owners(fake_embedder):

@@ -4,8 +4,9 @@
   its document's labels (multi-instance learning); a document scores the mean of its best
   paragraphs, so the same scores also point at the paragraphs that carry a label;
 - prototypes: the cosine between a paragraph and the taxonomy's own description of a label
-  (its names, definition, examples and cue phrases, embedded as e5 queries). Nothing is
-  learned, so it recognises phrasing that no training document used, in either language.
+  (its names, definition, examples, cue phrases and descriptive sentences, embedded as e5
+  queries). Nothing is learned, so it recognises phrasing that no training document used, in
+  either language.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def group_prototypes(taxonomy: Taxonomy, group: str) -> tuple[tuple[str, ...], .
             *label.examples,
             *label.cues.ru,
             *label.cues.en,
+            *label.descriptions.ru,
+            *label.descriptions.en,
         )
         for label in taxonomy.group(group).labels
     )
