@@ -93,6 +93,21 @@ def entities(text: str) -> set[tuple[str, str]]:
             "The Northern Branch of the Polar Academy of Sciences grew.",
             ("Northern Branch of the Polar Academy of Sciences", "ORG"),
         ),
+        # a comma list closed by "and" inside the first complement
+        (
+            "The Ministry of Innovation, Science and Economic Development agreed.",
+            ("Ministry of Innovation, Science and Economic Development", "ORG"),
+        ),
+        (
+            "The Ministry of Information, Communications and the Digital Economy agreed.",
+            ("Ministry of Information, Communications and the Digital Economy", "ORG"),
+        ),
+        (
+            "The Institute of Informatics, Robotics, and Cybernetics hired.",
+            ("Institute of Informatics, Robotics, and Cybernetics", "ORG"),
+        ),
+        # an act's year after a comma
+        ("It complies with the Data Protection Act, 2019.", ("Data Protection Act, 2019", "LAW")),
     ],
 )
 def test_name_shapes_are_found(text, expected):
@@ -113,6 +128,11 @@ def test_name_shapes_are_found(text, expected):
         ),
         # a place after a comma is not part of the name
         ("She studied at the University of Tartu, Estonia.", {("University of Tartu", "ORG")}),
+        # a list of names is not one name: its items are more than one word
+        (
+            "Partners are the Ministry of Finance, Innovation Norway and Lund University.",
+            {("Ministry of Finance", "ORG"), ("Lund University", "ORG")},
+        ),
         # the words that open a sentence are not part of the name
         ("The University of Tartu leads.", {("University of Tartu", "ORG")}),
         ("Since 2020 the Smart Nation Initiative runs.", {("Smart Nation Initiative", "LAW")}),

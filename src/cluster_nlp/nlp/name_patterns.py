@@ -19,6 +19,7 @@ from cluster_nlp.datafile import load_yaml_model
 
 NAMES_PATH = Path(__file__).parent / "data" / "names-en.yaml"
 MAX_LATER_COMPLEMENTS = 2
+MAX_LIST_ITEMS = 3
 
 
 class NameShapeError(ValueError):
@@ -67,6 +68,15 @@ class _Shapes:
         # "and" may only join the last one or two words, with a field of activity after it,
         # so "University of Oslo and Lund University" stays two names.
         self.last = [conjunction, self.field, {**self.not_head, "OP": "{0,1}"}]
+        # A comma list of single words closed by "and" joins the first complement: "Ministry
+        # of Innovation, Science and Economic Development". Each item being one word keeps
+        # "Ministry of Finance, Innovation Norway and …" three names.
+        comma = {"ORTH": ","}
+        self.lists = [
+            [comma, _capitalised()] * items
+            + [{"ORTH": ",", "OP": "?"}, conjunction, article, _capitalised("{1,3}")]
+            for items in range(1, MAX_LIST_ITEMS + 1)
+        ]
 
     def complements(self) -> Iterator[list[dict]]:
         yield []
@@ -74,6 +84,8 @@ class _Shapes:
             yield self.first + self.later * more
             if more < MAX_LATER_COMPLEMENTS:
                 yield self.first + self.later * more + self.last
+        for listed in self.lists:
+            yield self.first + listed
 
     def modifiers(self, joined_fields: bool) -> list[list[dict]]:
         """What may stand before the head: "Model AI Governance", "Pan-Canadian Artificial
@@ -123,6 +135,10 @@ def build_name_patterns(words: NameWords) -> list[dict]:
     patterns = [
         *shapes.names("LAW", words.law_heads, "law-named-programme", [], False, True),
         *shapes.names("LAW", words.law_heads, "law-named-programme", [year], False, True),
+        # "Data Protection Act, 2019": the year of an act after a comma.
+        *shapes.names(
+            "LAW", words.law_heads, "law-named-programme", [{"ORTH": ","}, year], False, True
+        ),
         *shapes.names("LAW", words.law_heads_with_complement, "law-named-policy", [], True, False),
     ]
     patterns += [
