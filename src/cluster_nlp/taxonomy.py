@@ -53,11 +53,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Cues(_Model):
-    """Lower-case cue phrases; each word of a cue matches as the start of a word."""
-
+class _PerLanguage(_Model):
     ru: list[Text] = []
     en: list[Text] = []
+
+
+class Cues(_PerLanguage):
+    """Lower-case cue phrases; each word of a cue matches as the start of a word."""
 
     @model_validator(mode="after")
     def _clean(self) -> Cues:
@@ -75,11 +77,8 @@ class Cues(_Model):
         return list(getattr(self, lang))
 
 
-class Descriptions(_Model):
+class Descriptions(_PerLanguage):
     """Whole sentences describing a label as a report or news item would, per language."""
-
-    ru: list[Text] = []
-    en: list[Text] = []
 
 
 class Label(_Model):
@@ -134,7 +133,8 @@ class Taxonomy(_Model):
 
     @cached_property
     def version(self) -> str:
-        """sha256 of the canonical JSON of the content: equal content, equal version."""
+        """sha256 of the canonical JSON of the content without the labels' descriptions: equal
+        content, equal version."""
         content = self.model_dump(mode="json", exclude=VERSION_EXCLUDES)
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -11,9 +11,10 @@ import numpy as np
 
 from cluster_nlp.corpus.markdown import parse_markdown, plain_text
 from cluster_nlp.corpus.schema import LabelSet, read_label_records
+from cluster_nlp.corpus.schema import label_matrix as label_set_matrix
 from cluster_nlp.store.decisions import latest_decisions
 from cluster_nlp.store.documents import SessionFactory, load_document
-from cluster_nlp.taxonomy import GROUPS, Taxonomy, UnknownLabelError
+from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
 DECISION_GENRE = "reviewed"
 
@@ -34,12 +35,7 @@ def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledTex
     corpus_dir = labels_path.parent
     examples = []
     for record in read_label_records(labels_path):
-        unknown = record.unknown_ids(taxonomy)
-        if unknown:
-            group, label_id = unknown[0]
-            raise UnknownLabelError(
-                f"{labels_path.name}: document {record.doc_id} has unknown {group} id {label_id!r}"
-            )
+        record.require_known(taxonomy, f"{labels_path.name}: document {record.doc_id}")
         source = corpus_dir / record.source
         text = plain_text(parse_markdown(source.read_text(encoding="utf-8")))
         pdf = corpus_dir / record.path
@@ -62,12 +58,7 @@ def decision_texts(sessions: SessionFactory, taxonomy: Taxonomy) -> list[Labeled
     examples = []
     for decision in latest_decisions(sessions):
         labels = LabelSet(**{group: getattr(decision, group) for group in GROUPS})
-        unknown = labels.unknown_ids(taxonomy)
-        if unknown:
-            group, label_id = unknown[0]
-            raise UnknownLabelError(
-                f"decision on {decision.document_id[:12]} has unknown {group} id {label_id!r}"
-            )
+        labels.require_known(taxonomy, f"decision on {decision.document_id[:12]}")
         document = load_document(sessions, decision.document_id)
         examples.append(
             LabeledText(
@@ -102,11 +93,7 @@ def merge_decisions(corpus: list[LabeledText], decisions: list[LabeledText]) -> 
 
 
 def label_matrix(examples: list[LabeledText], group: str, taxonomy: Taxonomy) -> np.ndarray:
-    ids = taxonomy.group_ids(group)
-    return np.array(
-        [[int(label in example.labels.ids(group)) for label in ids] for example in examples],
-        dtype=int,
-    ).reshape(len(examples), len(ids))
+    return label_set_matrix([example.labels for example in examples], group, taxonomy)
 
 
 def data_hash(examples: list[LabeledText]) -> str:

@@ -21,9 +21,10 @@ from cluster_nlp.corpus.schema import (
     DocId,
     LabelRecord,
     LabelSet,
+    label_matrix,
     read_jsonl,
 )
-from cluster_nlp.taxonomy import GROUPS, Taxonomy, UnknownLabelError
+from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
 
 class SecondAnnotation(LabelSet):
@@ -67,12 +68,7 @@ def read_second_annotation(path: Path, taxonomy: Taxonomy) -> list[SecondAnnotat
         if record.doc_id in seen:
             raise CorpusError(f"{path.name}: document {record.doc_id} is annotated twice")
         seen.add(record.doc_id)
-        unknown = record.unknown_ids(taxonomy)
-        if unknown:
-            group, label_id = unknown[0]
-            raise UnknownLabelError(
-                f"{path.name}: document {record.doc_id} has unknown {group} id {label_id!r}"
-            )
+        record.require_known(taxonomy, f"{path.name}: document {record.doc_id}")
     return records
 
 
@@ -88,8 +84,7 @@ def _group_agreement(
     group: str, corpus: list[LabelSet], second: list[LabelSet], taxonomy: Taxonomy
 ) -> GroupAgreement:
     labels = taxonomy.group_ids(group)
-    A = np.array([[label in record.ids(group) for label in labels] for record in corpus], int)
-    B = np.array([[label in record.ids(group) for label in labels] for record in second], int)
+    A, B = label_matrix(corpus, group, taxonomy), label_matrix(second, group, taxonomy)
     kappa = {label: _kappa(A[:, j], B[:, j]) for j, label in enumerate(labels)}
     defined = [value for value in kappa.values() if value is not None]
     return GroupAgreement(

@@ -9,15 +9,17 @@ a researcher's taxonomy may differ from the packaged one.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Generic, Literal, TypeVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cluster_nlp.datafile import validation_message
-from cluster_nlp.taxonomy import GROUPS, Taxonomy
+from cluster_nlp.taxonomy import GROUPS, Taxonomy, UnknownLabelError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -91,9 +93,24 @@ class LabelSet(_Model):
             if label_id not in taxonomy.group_ids(group)
         ]
 
+    def require_known(self, taxonomy: Taxonomy, owner: str) -> None:
+        """Raise a one-line ``UnknownLabelError`` naming ``owner`` at the first unknown id."""
+        unknown = self.unknown_ids(taxonomy)
+        if unknown:
+            group, label_id = unknown[0]
+            raise UnknownLabelError(f"{owner} has unknown {group} id {label_id!r}")
+
     def label_set(self) -> LabelSet:
         """Just the labels (records that extend ``LabelSet`` drop their other fields)."""
         return LabelSet(**{group: list(getattr(self, group)) for group in GROUPS})
+
+
+def label_matrix(label_sets: Sequence[LabelSet], group: str, taxonomy: Taxonomy) -> np.ndarray:
+    """0/1 per label set (row) and label of ``group`` (column, in the taxonomy's order)."""
+    ids = taxonomy.group_ids(group)
+    return np.array(
+        [[int(label in labels.ids(group)) for label in ids] for labels in label_sets], dtype=int
+    ).reshape(len(label_sets), len(ids))
 
 
 class DraftEntity(_Model):

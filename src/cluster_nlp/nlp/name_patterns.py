@@ -132,15 +132,17 @@ class _Shapes:
 def build_name_patterns(words: NameWords) -> list[dict]:
     shapes = _Shapes(words)
     year = {"SHAPE": "dddd"}
+    # A programme's name may end in its year: "Vision 2035", "Data Protection Act, 2019".
     patterns = [
-        *shapes.names("LAW", words.law_heads, "law-named-programme", [], False, True),
-        *shapes.names("LAW", words.law_heads, "law-named-programme", [year], False, True),
-        # "Data Protection Act, 2019": the year of an act after a comma.
-        *shapes.names(
-            "LAW", words.law_heads, "law-named-programme", [{"ORTH": ","}, year], False, True
-        ),
-        *shapes.names("LAW", words.law_heads_with_complement, "law-named-policy", [], True, False),
+        pattern
+        for tail in ([], [year], [{"ORTH": ","}, year])
+        for pattern in shapes.names(
+            "LAW", words.law_heads, "law-named-programme", tail, False, True
+        )
     ]
+    patterns += shapes.names(
+        "LAW", words.law_heads_with_complement, "law-named-policy", [], True, False
+    )
     patterns += [
         {
             "label": "LAW",

@@ -226,8 +226,9 @@ def quoted_names(reader: WordReader, ents: list[Ent], name: str) -> list[Ent]:
     «Умная шахта»" an organisation without its description; "кластер «Физтех XXI»" a cluster;
     "программы … «Приоритет-2030»" a programme (LAW) and "территории опережающего развития
     «Хабаровск»" a place, both with their head noun; "картам «Тройка»" not an organisation.
-    A place after a lower-case kind stays a place ("индустриальном парке «Ворсино»"); a name
-    with no such noun before it is left alone.
+    A kind in lower case belongs to the name only when it names the type (``kinds_in_name``:
+    "технопарка «Саров»"); after another lower-case kind a place stays a place ("индустриальном
+    парке «Ворсино»"). A name with no such noun before it is left alone.
     """
     doc = reader.doc
     for quote in [i for i in range(len(doc) - 2) if doc[i].text == OPENING]:
