@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.compare import compare_versions
+from cluster_nlp.classify.data import LabeledText, load_labeled_texts
 from cluster_nlp.classify.embeddings import EmbeddingEngineError
 from cluster_nlp.classify.model import EmptyClassError
 from cluster_nlp.classify.predict import (
@@ -66,7 +67,10 @@ USER_ERRORS = (
     StoreError,
 )
 
-models_app = typer.Typer(help="List, inspect and promote model versions.", no_args_is_help=True)
+SplitOption = Annotated[str, typer.Option("--split", help="train, test or all")]
+models_app = typer.Typer(
+    help="List, inspect, compare and promote model versions.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -156,17 +160,25 @@ def _print_metrics(model: dict, baseline: dict, title: str) -> None:
     console.print(table)
 
 
+def _check_split(split_name: str) -> None:
+    if split_name not in ("train", "test", "all"):
+        fail(f"--split must be train, test or all, not {split_name!r}", code=2)
+
+
+def _chosen(examples: list[LabeledText], split_name: str) -> list[LabeledText]:
+    return examples if split_name == "all" else split(examples, split_name)
+
+
 def evaluate_command(
     labels: LabelsOption = None,
-    split_name: Annotated[str, typer.Option("--split", help="train, test or all")] = "test",
+    split_name: SplitOption = "test",
     model: ModelOption = None,
     models: ModelsOption = None,
     taxonomy: TaxonomyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Evaluate a model version (or the keyword baseline) beside the baseline on labelled data."""
-    if split_name not in ("train", "test", "all"):
-        fail(f"--split must be train, test or all, not {split_name!r}", code=2)
+    _check_split(split_name)
     labels_path, models_dir = _paths(labels, models)
     try:
         predictor = load_predictor(model, models_dir, taxonomy)
@@ -174,7 +186,7 @@ def evaluate_command(
         examples = load_labeled_texts(labels_path, loaded_taxonomy)
     except USER_ERRORS as error:
         fail(str(error))
-    chosen = examples if split_name == "all" else split(examples, split_name)
+    chosen = _chosen(examples, split_name)
     report = {
         "model": predictor.version,
         "split": split_name,
@@ -313,3 +325,74 @@ def models_promote(
     except ModelFileError as error:
         fail(str(error))
     console.print(f"current model: {version}")
+
+
+@models_app.command("compare")
+def models_compare(
+    first: Annotated[str, typer.Argument(help="model version, or 'keyword'")],
+    second: Annotated[str, typer.Argument(help="model version, or 'keyword'")],
+    labels: LabelsOption = None,
+    split_name: SplitOption = "test",
+    models: ModelsOption = None,
+    taxonomy: TaxonomyOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Two versions on the same documents: micro-F1 of each, the difference with a paired
+    bootstrap interval, F1 per label, and the documents whose labels differ."""
+    _check_split(split_name)
+    labels_path, models_dir = _paths(labels, models)
+    try:
+        predictors = [load_predictor(name, models_dir, taxonomy) for name in (first, second)]
+        loaded_taxonomy = load_taxonomy(taxonomy)
+        chosen = _chosen(load_labeled_texts(labels_path, loaded_taxonomy), split_name)
+    except USER_ERRORS as error:
+        fail(str(error))
+    groups = compare_versions(
+        predictors[0].classifiers, predictors[1].classifiers, chosen, loaded_taxonomy
+    )
+    if as_json:
+        report = {
+            "first": predictors[0].version,
+            "second": predictors[1].version,
+            "split": split_name,
+            "documents": len(chosen),
+            "groups": groups,
+        }
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    _print_comparison(predictors[0].version, predictors[1].version, split_name, groups)
+
+
+def _print_comparison(first: str, second: str, split_name: str, groups: dict) -> None:
+    table = Table(title=f"first {first}, second {second}, on the {split_name} split")
+    columns = ("group", "first", "second", "2nd - 1st", "95% interval", "2nd better", "changed")
+    for column in columns:
+        table.add_column(
+            column, justify="right" if column != "group" else "left", no_wrap=column != "group"
+        )
+    for group, row in groups.items():
+        low, high = row["interval"]
+        table.add_row(
+            group,
+            f"{row['first']:.3f}",
+            f"{row['second']:.3f}",
+            f"{row['difference']:+.3f}",
+            f"{low:+.3f}..{high:+.3f}",
+            f"{row['second_better_share']:.0%}",
+            f"{len(row['changed_documents'])} docs",
+        )
+    console.print(table)
+    labels = Table(title="F1 per label, where it moved")
+    for column in ("group", "label", "support", "first", "second"):
+        labels.add_column(column, justify="right" if column not in ("group", "label") else "left")
+    for group, row in groups.items():
+        for label, figures in row["per_label"].items():
+            if abs(figures["second"] - figures["first"]) >= 0.005:
+                labels.add_row(
+                    group,
+                    label,
+                    str(figures["support"]),
+                    f"{figures['first']:.3f}",
+                    f"{figures['second']:.3f}",
+                )
+    console.print(labels)
