@@ -3,8 +3,9 @@
 The taxonomy is data (``data/taxonomy.yaml`` by default): researchers can edit it or pass
 another file without touching code. ``Taxonomy.version`` is the sha256 of the canonical JSON of
 the loaded content, so a trained model can record exactly which taxonomy it learned. A label's
-``descriptions`` (sentences that describe it as documents do, for the embedding score) are
-left out of the version: a model embeds them when it is trained and keeps them, so rewording
+``descriptions`` (sentences that describe it as documents do, for the embedding score of a
+model trained with them) are left out of the version: such a model embeds them when it is
+trained and keeps them, so rewording
 them changes what a newly trained model sees, not what a trained model's labels mean.
 """
 

@@ -116,6 +116,8 @@ def test_models_compare_command(trained_models, shared_corpus, tiny_taxonomy_pat
     assert set(report["groups"]) == set(GROUPS)
     table = runner.invoke(app, ["models", "compare", "keyword", "v1", *places])
     assert table.exit_code == 0 and "2nd - 1st" in table.output
+    same = runner.invoke(app, ["models", "compare", "v1", "v1", *places])
+    assert same.exit_code == 0 and "no label's F1 moved" in same.output
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 from cluster_nlp.classify.data import load_labeled_texts
+from cluster_nlp.classify.semantic import group_prototypes
 from cluster_nlp.classify.train import fit_classifiers, split, train_and_register
 from cluster_nlp.registry import (
     MODEL_FILE,
@@ -101,6 +102,27 @@ def test_a_model_with_embedding_scores_saves_no_embedder_and_loads_with_the_engi
         assert model.embedder is None
         model.set_params(embedder=fake_embedder)
         np.testing.assert_allclose(model.predict_proba(texts), refit[group].predict_proba(texts))
+
+
+@pytest.mark.parametrize("descriptions", [False, True])
+def test_descriptive_sentences_are_read_only_on_request_and_recorded(
+    shared_corpus, tiny_taxonomy, tiny_params, fake_embedder, tmp_path, descriptions
+):
+    params = {**tiny_params, "prototype_weights": (0.3,), "embedder": fake_embedder}
+    result = train_and_register(
+        shared_corpus, tiny_taxonomy, tmp_path, params, version="d", descriptions=descriptions
+    )
+    metadata = json.loads((result.folder / "metadata.json").read_text())
+    assert metadata["descriptions"] is descriptions
+    card = (result.folder / "model-card.md").read_text()
+    assert ("descriptive sentences" in card) is descriptions
+    model = load_version(tmp_path, tiny_taxonomy, "d").classifiers["functions"]
+    sentences = sum(
+        len(label.descriptions.ru) + len(label.descriptions.en)
+        for label in tiny_taxonomy.group("functions").labels
+    )
+    plain = sum(map(len, group_prototypes(tiny_taxonomy, "functions")))
+    assert len(model.prototype_labels_) == plain + (sentences if descriptions else 0)
 
 
 def test_unknown_version_and_bad_names_are_refused(trained_models, tiny_taxonomy):

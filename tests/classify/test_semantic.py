@@ -37,14 +37,18 @@ def test_prototype_similarity_is_the_closest_description_of_each_label():
     np.testing.assert_allclose(similarity, [[1.0, 0.0, -1.0], [0.0, 0.6, -1.0]])
 
 
-def test_prototypes_are_each_labels_names_definition_cues_and_descriptions(tiny_taxonomy):
+@pytest.mark.parametrize("descriptions", [False, True])
+def test_prototypes_are_each_labels_names_definition_cues_and_descriptions_on_request(
+    tiny_taxonomy, descriptions
+):
     group = tiny_taxonomy.group("functions")
-    prototypes = group_prototypes(tiny_taxonomy, "functions")
+    prototypes = group_prototypes(tiny_taxonomy, "functions", descriptions)
     assert len(prototypes) == len(group.labels)
     for label, texts in zip(group.labels, prototypes, strict=True):
         assert texts[0] == label.ru and label.definition in texts[1]
         assert set(label.cues.ru + label.cues.en) <= set(texts)
-        assert set(label.descriptions.ru + label.descriptions.en) <= set(texts)
+        sentences = set(label.descriptions.ru + label.descriptions.en)
+        assert (sentences <= set(texts)) if descriptions else not (sentences & set(texts))
     assert any(label.descriptions.ru for label in group.labels)
 
 

@@ -4,9 +4,9 @@
   its document's labels (multi-instance learning); a document scores the mean of its best
   paragraphs, so the same scores also point at the paragraphs that carry a label;
 - prototypes: the cosine between a paragraph and the taxonomy's own description of a label
-  (its names, definition, examples, cue phrases and descriptive sentences, embedded as e5
-  queries). Nothing is learned, so it recognises phrasing that no training document used, in
-  either language.
+  (its names, definition, examples and cue phrases, and on request its descriptive sentences,
+  embedded as e5 queries). Nothing is learned, so it recognises phrasing that no training
+  document used, in either language.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from cluster_nlp.classify.features import passages_of
 from cluster_nlp.taxonomy import Taxonomy
 
 
-def group_prototypes(taxonomy: Taxonomy, group: str) -> tuple[tuple[str, ...], ...]:
-    """Each label's descriptions to compare paragraphs with, in the group's label order."""
+def group_prototypes(
+    taxonomy: Taxonomy, group: str, descriptions: bool = False
+) -> tuple[tuple[str, ...], ...]:
+    """Each label's texts to compare paragraphs with, in the group's label order; with
+    ``descriptions``, its descriptive sentences too."""
     return tuple(
         (
             label.ru,
@@ -29,8 +32,7 @@ def group_prototypes(taxonomy: Taxonomy, group: str) -> tuple[tuple[str, ...], .
             *label.examples,
             *label.cues.ru,
             *label.cues.en,
-            *label.descriptions.ru,
-            *label.descriptions.en,
+            *((*label.descriptions.ru, *label.descriptions.en) if descriptions else ()),
         )
         for label in taxonomy.group(group).labels
     )

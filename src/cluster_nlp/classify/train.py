@@ -44,7 +44,10 @@ def fit_classifiers(
     taxonomy: Taxonomy,
     params: dict | None = None,
     on_group: Callable[[str], None] | None = None,
+    descriptions: bool = False,
 ) -> dict[str, GroupClassifier]:
+    """One classifier per group; ``descriptions``: the prototype score also reads the
+    taxonomy's descriptive sentences."""
     classifiers = {}
     texts = [example.text for example in examples]
     for group in GROUPS:
@@ -53,7 +56,7 @@ def fit_classifiers(
         model = GroupClassifier(
             labels=taxonomy.group_ids(group),
             cues=group_cues(taxonomy, group),
-            prototypes=group_prototypes(taxonomy, group),
+            prototypes=group_prototypes(taxonomy, group, descriptions),
             **(params or {}),
         )
         classifiers[group] = model.fit(texts, label_matrix(examples, group, taxonomy))
@@ -97,7 +100,7 @@ def evaluate_classifiers(
     return report
 
 
-def _scores_text(features: dict) -> str:
+def _scores_text(features: dict, descriptions: bool) -> str:
     """The model card's account of which scores a label's score sums."""
     if features["embeddings"] is None:
         return "Each label's score comes from the words alone."
@@ -110,9 +113,10 @@ def _scores_text(features: dict) -> str:
         f"cross-validation on the training split ({weights}): words; paragraphs, whose "
         f"{features['embeddings']} vectors are scored by a logistic regression trained on "
         "paragraphs that inherit their document's labels; and prototypes, the cosine between "
-        "a paragraph and the label's names, definition, examples and cue phrases from the "
-        "taxonomy (embedded as queries). For both embedding scores a document scores the mean "
-        "of its best paragraphs."
+        "a paragraph and the label's names, definition, examples and cue phrases"
+        + (" and descriptive sentences" if descriptions else "")
+        + " from the taxonomy (embedded as queries). For both embedding scores a document "
+        "scores the mean of its best paragraphs."
     )
 
 
@@ -135,7 +139,7 @@ def model_card(version: str, metadata: dict, metrics: dict) -> str:
             else "whole documents"
         )
         + ". "
-        + _scores_text(metrics["features"])
+        + _scores_text(metrics["features"], metadata.get("descriptions", False))
         + " Words: TF-IDF over "
         "lemma uni- and bigrams (pymorphy3 lemmas for Russian, suffix stripping for English; "
         "numbers and capitalised words inside sentences, i.e. names, are dropped; terms in "
@@ -195,10 +199,11 @@ def train_and_register(
     version: str | None = None,
     on_group: Callable[[str], None] | None = None,
     decisions: list[LabeledText] = (),
+    descriptions: bool = False,
 ) -> TrainResult:
     examples = merge_decisions(load_labeled_texts(labels_path, taxonomy), list(decisions))
     train, test = split(examples, "train"), split(examples, "test")
-    classifiers = fit_classifiers(train, taxonomy, params, on_group)
+    classifiers = fit_classifiers(train, taxonomy, params, on_group, descriptions)
     metrics = {
         "test": evaluate_classifiers(classifiers, test, taxonomy),
         "baseline": evaluate_classifiers(keyword_classifiers(taxonomy), test, taxonomy),
@@ -226,6 +231,7 @@ def train_and_register(
         "taxonomy_version": taxonomy.version,
         # the embedder is where vectors come from at run time, not a setting of the model
         "params": {name: value for name, value in (params or {}).items() if name != "embedder"},
+        "descriptions": descriptions,
         "chosen_C": {group: model.C_ for group, model in classifiers.items()},
         "features": metrics["features"],
         "packages": {

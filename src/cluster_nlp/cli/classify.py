@@ -103,6 +103,13 @@ def train_command(
     promote_it: Annotated[
         bool, typer.Option("--promote", help="make it the current model")
     ] = False,
+    descriptions: Annotated[
+        bool,
+        typer.Option(
+            "--descriptions",
+            help="the prototype score also reads the taxonomy's descriptive sentences",
+        ),
+    ] = False,
 ) -> None:
     """Train the three group classifiers on the train split and register a new version."""
     labels_path, models_dir = _paths(labels, out)
@@ -115,6 +122,7 @@ def train_command(
                 models_dir,
                 version=version,
                 on_group=lambda group: progress.update(task, advance=1, description=group),
+                descriptions=descriptions,
             )
         if promote_it:
             promote(models_dir, result.version)
@@ -382,17 +390,24 @@ def _print_comparison(first: str, second: str, split_name: str, groups: dict) ->
             f"{len(row['changed_documents'])} docs",
         )
     console.print(table)
+    moved = [
+        (group, label, figures)
+        for group, row in groups.items()
+        for label, figures in row["per_label"].items()
+        if abs(figures["second"] - figures["first"]) >= 0.005
+    ]
+    if not moved:
+        console.print("no label's F1 moved")
+        return
     labels = Table(title="F1 per label, where it moved")
     for column in ("group", "label", "support", "first", "second"):
         labels.add_column(column, justify="right" if column not in ("group", "label") else "left")
-    for group, row in groups.items():
-        for label, figures in row["per_label"].items():
-            if abs(figures["second"] - figures["first"]) >= 0.005:
-                labels.add_row(
-                    group,
-                    label,
-                    str(figures["support"]),
-                    f"{figures['first']:.3f}",
-                    f"{figures['second']:.3f}",
-                )
+    for group, label, figures in moved:
+        labels.add_row(
+            group,
+            label,
+            str(figures["support"]),
+            f"{figures['first']:.3f}",
+            f"{figures['second']:.3f}",
+        )
     console.print(labels)
