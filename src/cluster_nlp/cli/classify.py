@@ -1,4 +1,5 @@
-"""``train``, ``evaluate``, ``predict``, ``tag`` and ``models``: the classifiers' commands."""
+"""``train``, ``evaluate``, ``learning-curve``, ``predict``, ``tag`` and ``models``: the
+classifiers' commands."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import typer
 from rich.table import Table
 
 from cluster_nlp.classify.compare import compare_versions
+from cluster_nlp.classify.curve import check_fractions, learning_curve
 from cluster_nlp.classify.data import LabeledText, load_labeled_texts
 from cluster_nlp.classify.embeddings import EmbeddingEngineError
 from cluster_nlp.classify.model import EmptyClassError
@@ -76,6 +78,7 @@ models_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     app.command("train")(train_command)
     app.command("evaluate")(evaluate_command)
+    app.command("learning-curve")(learning_curve_command)
     app.command("predict")(predict_command)
     app.command("tag")(tag_command)
     app.add_typer(models_app, name="models")
@@ -208,6 +211,68 @@ def evaluate_command(
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
         return
     _print_metrics(report["metrics"], report["baseline"], f"{predictor.version} on {split_name}")
+
+
+WORDS_ONLY_PARAMS = {"passage_weights": (0.0,), "prototype_weights": (0.0,)}
+
+
+def learning_curve_command(
+    labels: LabelsOption = None,
+    taxonomy: TaxonomyOption = None,
+    fractions: Annotated[
+        str, typer.Option(help="shares of the train split, comma-separated")
+    ] = "0.25,0.5,0.75,1",
+    repeats: Annotated[int, typer.Option(help="draws per share below 1")] = 3,
+    words_only: Annotated[
+        bool, typer.Option("--words-only", help="the word model alone (no e5; much faster)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Test micro-F1 against the number of training documents: what labelling more buys."""
+    try:
+        shares = check_fractions([float(part) for part in fractions.split(",") if part.strip()])
+    except ValueError as error:
+        fail(f"--fractions: {error}", code=2)
+    if repeats < 1:
+        fail(f"--repeats must be at least 1, not {repeats}", code=2)
+    labels_path = _paths(labels, None)[0]
+    fits = sum(1 if share == 1.0 else repeats for share in shares)
+    try:
+        loaded_taxonomy = load_taxonomy(taxonomy)
+        examples = load_labeled_texts(labels_path, loaded_taxonomy)
+        with progress_bar("learning curve") as progress:
+            task = progress.add_task("", total=fits)
+            curve = learning_curve(
+                examples,
+                loaded_taxonomy,
+                shares,
+                repeats,
+                WORDS_ONLY_PARAMS if words_only else None,
+                on_fit=lambda share, _: progress.update(task, advance=1, description=f"{share:g}"),
+            )
+    except (*USER_ERRORS, ValueError) as error:
+        fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(curve, ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"test micro-F1 ({curve['test_documents']} documents), mean ± spread")
+    for column in ("share", "training documents", *GROUPS):
+        table.add_column(column, justify="right")
+    for point in curve["points"]:
+        table.add_row(
+            f"{point['fraction']:g}",
+            str(point["documents"]),
+            *(
+                f"{point['groups'][g]['mean']:.3f} ± {point['groups'][g]['std']:.3f}"
+                for g in GROUPS
+            ),
+        )
+    table.add_row(
+        "gain per doubling",
+        "",
+        *(f"{curve['gain_per_doubling'][g]:+.3f}" for g in GROUPS),
+    )
+    console.print(table)
 
 
 def predict_command(
