@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cluster_nlp.cli import classify, corpus, entities, export, ingest
+from cluster_nlp.cli import classify, corpus, entities, export, ingest, models
 
 app = typer.Typer(
     name="cluster-nlp",
@@ -17,4 +17,5 @@ ingest.register(app)
 classify.register(app)
 entities.register(app)
 export.register(app)
+app.add_typer(models.app, name="models")
 app.add_typer(corpus.app, name="corpus", help="Check, render and extend the labelled corpus.")

@@ -1,5 +1,5 @@
-"""``train``, ``evaluate``, ``learning-curve``, ``predict``, ``tag`` and ``models``: the
-classifiers' commands."""
+"""``train``, ``evaluate``, ``learning-curve``, ``predict`` and ``tag``: the classifiers'
+commands (``models`` is in ``cli.models``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cluster_nlp.classify.compare import compare_versions
 from cluster_nlp.classify.curve import check_fractions, learning_curve
 from cluster_nlp.classify.data import LabeledText, load_labeled_texts
 from cluster_nlp.classify.embeddings import EmbeddingEngineError
@@ -38,11 +37,8 @@ from cluster_nlp.nlp.extract import extract_entities
 from cluster_nlp.registry import (
     ModelFileError,
     TaxonomyMismatchError,
-    list_versions,
     load_version,
     promote,
-    read_metadata,
-    read_metrics,
 )
 from cluster_nlp.store.db import StoreError, open_store
 from cluster_nlp.taxonomy import GROUPS, TaxonomyError, UnknownLabelError, load_taxonomy
@@ -70,9 +66,6 @@ USER_ERRORS = (
 )
 
 SplitOption = Annotated[str, typer.Option("--split", help="train, test or all")]
-models_app = typer.Typer(
-    help="List, inspect, compare and promote model versions.", no_args_is_help=True
-)
 
 
 def register(app: typer.Typer) -> None:
@@ -81,10 +74,9 @@ def register(app: typer.Typer) -> None:
     app.command("learning-curve")(learning_curve_command)
     app.command("predict")(predict_command)
     app.command("tag")(tag_command)
-    app.add_typer(models_app, name="models")
 
 
-def _paths(labels: Path | None, models: Path | None) -> tuple[Path, Path]:
+def default_paths(labels: Path | None, models: Path | None) -> tuple[Path, Path]:
     settings = get_settings()
     return labels or settings.corpus_dir / "labels.jsonl", models or settings.models_dir
 
@@ -115,7 +107,7 @@ def train_command(
     ] = False,
 ) -> None:
     """Train the three group classifiers on the train split and register a new version."""
-    labels_path, models_dir = _paths(labels, out)
+    labels_path, models_dir = default_paths(labels, out)
     try:
         with progress_bar("train") as progress:
             task = progress.add_task("", total=len(GROUPS))
@@ -171,12 +163,12 @@ def _print_metrics(model: dict, baseline: dict, title: str) -> None:
     console.print(table)
 
 
-def _check_split(split_name: str) -> None:
+def check_split(split_name: str) -> None:
     if split_name not in ("train", "test", "all"):
         fail(f"--split must be train, test or all, not {split_name!r}", code=2)
 
 
-def _chosen(examples: list[LabeledText], split_name: str) -> list[LabeledText]:
+def chosen_split(examples: list[LabeledText], split_name: str) -> list[LabeledText]:
     return examples if split_name == "all" else split(examples, split_name)
 
 
@@ -189,15 +181,15 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Evaluate a model version (or the keyword baseline) beside the baseline on labelled data."""
-    _check_split(split_name)
-    labels_path, models_dir = _paths(labels, models)
+    check_split(split_name)
+    labels_path, models_dir = default_paths(labels, models)
     try:
         predictor = load_predictor(model, models_dir, taxonomy)
         loaded_taxonomy = load_taxonomy(taxonomy)
         examples = load_labeled_texts(labels_path, loaded_taxonomy)
     except USER_ERRORS as error:
         fail(str(error))
-    chosen = _chosen(examples, split_name)
+    chosen = chosen_split(examples, split_name)
     report = {
         "model": predictor.version,
         "split": split_name,
@@ -235,7 +227,7 @@ def learning_curve_command(
         fail(f"--fractions: {error}", code=2)
     if repeats < 1:
         fail(f"--repeats must be at least 1, not {repeats}", code=2)
-    labels_path = _paths(labels, None)[0]
+    labels_path = default_paths(labels, None)[0]
     fits = sum(1 if share == 1.0 else repeats for share in shares)
     try:
         loaded_taxonomy = load_taxonomy(taxonomy)
@@ -288,7 +280,7 @@ def predict_command(
     if missing:
         fail(f"no such file: {missing[0]}", code=2)
     try:
-        predictor = load_predictor(model, _paths(None, models)[1], taxonomy)
+        predictor = load_predictor(model, default_paths(None, models)[1], taxonomy)
     except USER_ERRORS as error:
         fail(str(error))
     settings = get_settings()
@@ -330,7 +322,7 @@ def tag_command(
 ) -> None:
     """Tag every stored document that this model version has not tagged yet."""
     try:
-        predictor = load_predictor(model, _paths(None, models)[1], taxonomy)
+        predictor = load_predictor(model, default_paths(None, models)[1], taxonomy)
         sessions = open_store(db_url(db))
         with progress_bar("tag") as progress:
             task = progress.add_task("", total=None)
@@ -348,131 +340,3 @@ def tag_command(
         f"model {summary.model_version}: tagged {len(summary.tagged)}, "
         f"{summary.needs_review} need review, {summary.skipped} already tagged"
     )
-
-
-@models_app.command("list")
-def models_list(models: ModelsOption = None) -> None:
-    """Every registered version with its test-split micro-F1 per group."""
-    models_dir = _paths(None, models)[1]
-    table = Table(title=f"models in {models_dir}")
-    for column in ("version", "current", "trained on", *GROUPS):
-        table.add_column(column)
-    for entry in list_versions(models_dir):
-        metrics = read_metrics(models_dir, entry["version"]).get("test", {})
-        table.add_row(
-            entry["version"],
-            "*" if entry["current"] else "",
-            f"{entry.get('train_documents', '?')} docs",
-            *(
-                f"{metrics.get(group, {}).get('micro', {}).get('f1', float('nan')):.3f}"
-                for group in GROUPS
-            ),
-        )
-    console.print(table)
-
-
-@models_app.command("show")
-def models_show(
-    version: Annotated[str, typer.Argument(help="model version")], models: ModelsOption = None
-) -> None:
-    """A version's metadata and metrics as JSON."""
-    models_dir = _paths(None, models)[1]
-    try:
-        payload = {
-            "metadata": read_metadata(models_dir, version),
-            "metrics": read_metrics(models_dir, version),
-        }
-    except ModelFileError as error:
-        fail(str(error))
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
-
-
-@models_app.command("promote")
-def models_promote(
-    version: Annotated[str, typer.Argument(help="model version")], models: ModelsOption = None
-) -> None:
-    """Make a version the current model (`models/current`)."""
-    models_dir = _paths(None, models)[1]
-    try:
-        promote(models_dir, version)
-    except ModelFileError as error:
-        fail(str(error))
-    console.print(f"current model: {version}")
-
-
-@models_app.command("compare")
-def models_compare(
-    first: Annotated[str, typer.Argument(help="model version, or 'keyword'")],
-    second: Annotated[str, typer.Argument(help="model version, or 'keyword'")],
-    labels: LabelsOption = None,
-    split_name: SplitOption = "test",
-    models: ModelsOption = None,
-    taxonomy: TaxonomyOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-) -> None:
-    """Two versions on the same documents: micro-F1 of each, the difference with a paired
-    bootstrap interval, F1 per label, and the documents whose labels differ."""
-    _check_split(split_name)
-    labels_path, models_dir = _paths(labels, models)
-    try:
-        predictors = [load_predictor(name, models_dir, taxonomy) for name in (first, second)]
-        loaded_taxonomy = load_taxonomy(taxonomy)
-        chosen = _chosen(load_labeled_texts(labels_path, loaded_taxonomy), split_name)
-    except USER_ERRORS as error:
-        fail(str(error))
-    groups = compare_versions(
-        predictors[0].classifiers, predictors[1].classifiers, chosen, loaded_taxonomy
-    )
-    if as_json:
-        report = {
-            "first": predictors[0].version,
-            "second": predictors[1].version,
-            "split": split_name,
-            "documents": len(chosen),
-            "groups": groups,
-        }
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
-        return
-    _print_comparison(predictors[0].version, predictors[1].version, split_name, groups)
-
-
-def _print_comparison(first: str, second: str, split_name: str, groups: dict) -> None:
-    table = Table(title=f"first {first}, second {second}, on the {split_name} split")
-    columns = ("group", "first", "second", "2nd - 1st", "95% interval", "2nd better", "changed")
-    for column in columns:
-        table.add_column(
-            column, justify="right" if column != "group" else "left", no_wrap=column != "group"
-        )
-    for group, row in groups.items():
-        low, high = row["interval"]
-        table.add_row(
-            group,
-            f"{row['first']:.3f}",
-            f"{row['second']:.3f}",
-            f"{row['difference']:+.3f}",
-            f"{low:+.3f}..{high:+.3f}",
-            f"{row['second_better_share']:.0%}",
-            f"{len(row['changed_documents'])} docs",
-        )
-    console.print(table)
-    moved = [
-        (group, label, figures)
-        for group, row in groups.items()
-        for label, figures in row["per_label"].items()
-        if abs(figures["second"] - figures["first"]) >= 0.005
-    ]
-    if not moved:
-        console.print("no label's F1 moved")
-        return
-    labels = Table(title="F1 per label, where it moved")
-    for column in ("group", "label", "support", "first", "second"):
-        labels.add_column(column, justify="right" if column not in ("group", "label") else "left")
-    for group, label, figures in moved:
-        labels.add_row(
-            group,
-            label,
-            str(figures["support"]),
-            f"{figures['first']:.3f}",
-            f"{figures['second']:.3f}",
-        )
-    console.print(labels)
