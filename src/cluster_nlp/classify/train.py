@@ -113,8 +113,8 @@ def _scores_text(features: dict, descriptions: bool) -> str:
         f"cross-validation on the training split ({weights}): words; paragraphs, whose "
         f"{features['embeddings']} vectors are scored by a logistic regression trained on "
         "paragraphs that inherit their document's labels; and prototypes, the cosine between "
-        "a paragraph and the label's names, definition, examples and cue phrases"
-        + (" and descriptive sentences" if descriptions else "")
+        "a paragraph and the label's names, definition, examples"
+        + (", cue phrases and descriptive sentences" if descriptions else " and cue phrases")
         + " from the taxonomy (embedded as queries). For both embedding scores a document "
         "scores the mean of its best paragraphs."
     )
