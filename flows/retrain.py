@@ -2,7 +2,8 @@
 
 The candidate is always registered; it becomes the current model only when it beats the
 current one on the corpus's held-out split by more than ``min_gain`` (mean micro-F1 over the
-label groups). An artifact compares the two, group by group.
+label groups). An artifact compares the two, group by group, each difference with its paired
+bootstrap interval.
 """
 
 from __future__ import annotations
@@ -69,18 +70,31 @@ def _score(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.3f}"
 
 
+def _difference(comparison: dict, group: str) -> str:
+    interval = comparison["intervals"].get(group)
+    if interval is None:
+        return "—"
+    scores = comparison["scores"][group]
+    low, high = interval
+    return f"{scores['candidate'] - scores['current']:+.3f} [{low:+.3f}, {high:+.3f}]"
+
+
 def comparison_markdown(comparison: dict, promoted: bool, min_gain: float) -> str:
     current = comparison["current"]
     lines = [
         f"# Retraining: {comparison['candidate']} against {current or 'no current model'}",
         "",
-        "Micro-F1 on the corpus's held-out test split.",
+        "Micro-F1 on the corpus's held-out test split; the difference's 95% interval is a "
+        "paired bootstrap over documents (an interval across zero: the split cannot tell the "
+        "two apart).",
         "",
-        f"| group | candidate {comparison['candidate']} | current {current or '—'} |",
-        "|---|---:|---:|",
+        f"| group | candidate {comparison['candidate']} | current {current or '—'} "
+        "| difference [95% interval] |",
+        "|---|---:|---:|---:|",
         *(
             f"| {group} | {_score(comparison['scores'][group]['candidate'])} | "
-            f"{_score(comparison['scores'][group]['current'])} |"
+            f"{_score(comparison['scores'][group]['current'])} | "
+            f"{_difference(comparison, group)} |"
             for group in GROUPS
         ),
         "",
@@ -136,5 +150,6 @@ def retrain_flow(
         "current": comparison["current"],
         "scores": comparison["scores"],
         "gain": comparison["gain"],
+        "intervals": comparison["intervals"],
         "promoted": promoted,
     }

@@ -49,9 +49,14 @@ def test_a_worse_candidate_is_registered_but_not_promoted(
     assert read_metadata(models_dir, "noisy")["version"] == "noisy"  # registered all the same
     comparison = latest_artifact(ARTIFACT_COMPARISON)
     assert "noisy against v1" in comparison and "Not promoted" in comparison
+    assert "paired bootstrap" in comparison
     for group in GROUPS:
         scores = result["scores"][group]
-        assert f"| {group} | {scores['candidate']:.3f} | {scores['current']:.3f} |" in comparison
+        difference = scores["candidate"] - scores["current"]
+        low, high = result["intervals"][group]
+        assert low <= difference <= high
+        row = f"| {group} | {scores['candidate']:.3f} | {scores['current']:.3f} | "
+        assert row + f"{difference:+.3f} [{low:+.3f}, {high:+.3f}] |" in comparison
 
 
 def test_first_model_learns_from_decisions_and_is_promoted(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cluster_nlp.classify.compare import compare_versions
 from cluster_nlp.classify.data import (
     LabeledText,
     data_hash,
@@ -251,6 +252,8 @@ class Comparison:
     scores: dict[str, dict[str, float]]  # group -> {"candidate": micro-F1, "current": micro-F1}
     gain: float  # mean micro-F1 over groups, candidate minus current
     better: bool
+    # group -> 95% paired bootstrap interval of candidate minus current (none without a current)
+    intervals: dict[str, list[float]]
 
 
 def compare_on_test(
@@ -260,18 +263,21 @@ def compare_on_test(
     taxonomy: Taxonomy,
     min_gain: float = 0.0,
 ) -> Comparison:
-    """Whether ``candidate`` beats ``current`` on the test split by more than ``min_gain``."""
+    """Whether ``candidate`` beats ``current`` on the test split by more than ``min_gain``, with
+    the paired interval of the difference per group (the rule itself is the mean gain)."""
     test = split(examples, "test")
-    new = evaluate_classifiers(candidate[1], test, taxonomy)
-    old = evaluate_classifiers(current[1], test, taxonomy) if current else None
-    scores = {
-        group: {
-            "candidate": new[group]["micro"]["f1"],
-            "current": old[group]["micro"]["f1"] if old else float("nan"),
+    if current is None:
+        new = evaluate_classifiers(candidate[1], test, taxonomy)
+        scores = {
+            group: {"candidate": new[group]["micro"]["f1"], "current": float("nan")}
+            for group in GROUPS
         }
-        for group in GROUPS
+        return Comparison(candidate[0], None, scores, float("inf"), True, {})
+    paired = compare_versions(current[1], candidate[1], test, taxonomy)
+    scores = {
+        group: {"candidate": row["second"], "current": row["first"]}
+        for group, row in paired.items()
     }
-    if old is None:
-        return Comparison(candidate[0], None, scores, float("inf"), True)
     gain = float(np.mean([s["candidate"] - s["current"] for s in scores.values()]))
-    return Comparison(candidate[0], current[0], scores, gain, gain > min_gain)
+    intervals = {group: row["interval"] for group, row in paired.items()}
+    return Comparison(candidate[0], current[0], scores, gain, gain > min_gain, intervals)
