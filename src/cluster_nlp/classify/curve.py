@@ -68,19 +68,17 @@ def learning_curve(
     points = []
     for fraction in check_fractions(fractions):
         runs: dict[str, list[float]] = {group: [] for group in GROUPS}
-        sizes = []
         for repeat in range(1 if fraction == 1.0 else repeats):
             sample, classifiers = _fit_a_draw(train, fraction, taxonomy, params, rng)
             if on_fit:
                 on_fit(fraction, repeat)
             report = evaluate_classifiers(classifiers, test, taxonomy)
-            sizes.append(len(sample))
             for group in GROUPS:
                 runs[group].append(report[group]["micro"]["f1"])
         points.append(
             {
                 "fraction": fraction,
-                "documents": int(round(np.mean(sizes))),
+                "documents": len(sample),  # every draw of a share is the same size
                 "groups": {
                     group: {
                         "mean": float(np.mean(scores)),

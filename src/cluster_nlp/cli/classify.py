@@ -41,7 +41,13 @@ from cluster_nlp.registry import (
     promote,
 )
 from cluster_nlp.store.db import StoreError, open_store
-from cluster_nlp.taxonomy import GROUPS, TaxonomyError, UnknownLabelError, load_taxonomy
+from cluster_nlp.taxonomy import (
+    GROUPS,
+    Taxonomy,
+    TaxonomyError,
+    UnknownLabelError,
+    load_taxonomy,
+)
 
 LabelsOption = Annotated[
     Path | None, typer.Option("--labels", help="labels JSONL [corpus/labels.jsonl]")
@@ -168,8 +174,13 @@ def check_split(split_name: str) -> None:
         fail(f"--split must be train, test or all, not {split_name!r}", code=2)
 
 
-def chosen_split(examples: list[LabeledText], split_name: str) -> list[LabeledText]:
-    return examples if split_name == "all" else split(examples, split_name)
+def labelled_split(
+    labels_path: Path, taxonomy_path: Path | None, split_name: str
+) -> tuple[Taxonomy, list[LabeledText]]:
+    """The taxonomy and the labelled documents of ``split_name`` (train, test or all)."""
+    taxonomy = load_taxonomy(taxonomy_path)
+    examples = load_labeled_texts(labels_path, taxonomy)
+    return taxonomy, examples if split_name == "all" else split(examples, split_name)
 
 
 def evaluate_command(
@@ -185,11 +196,9 @@ def evaluate_command(
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictor = load_predictor(model, models_dir, taxonomy)
-        loaded_taxonomy = load_taxonomy(taxonomy)
-        examples = load_labeled_texts(labels_path, loaded_taxonomy)
+        loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
     except USER_ERRORS as error:
         fail(str(error))
-    chosen = chosen_split(examples, split_name)
     report = {
         "model": predictor.version,
         "split": split_name,

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from cluster_nlp.classify.compare import compare_versions
-from cluster_nlp.classify.data import load_labeled_texts
 from cluster_nlp.cli.classify import (
     USER_ERRORS,
     LabelsOption,
@@ -17,8 +16,8 @@ from cluster_nlp.cli.classify import (
     SplitOption,
     TaxonomyOption,
     check_split,
-    chosen_split,
     default_paths,
+    labelled_split,
     load_predictor,
 )
 from cluster_nlp.cli.common import console, fail
@@ -29,7 +28,7 @@ from cluster_nlp.registry import (
     read_metadata,
     read_metrics,
 )
-from cluster_nlp.taxonomy import GROUPS, load_taxonomy
+from cluster_nlp.taxonomy import GROUPS
 
 app = typer.Typer(help="List, inspect, compare and promote model versions.", no_args_is_help=True)
 
@@ -99,8 +98,7 @@ def models_compare(
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictors = [load_predictor(name, models_dir, taxonomy) for name in (first, second)]
-        loaded_taxonomy = load_taxonomy(taxonomy)
-        chosen = chosen_split(load_labeled_texts(labels_path, loaded_taxonomy), split_name)
+        loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
     except USER_ERRORS as error:
         fail(str(error))
     groups = compare_versions(
