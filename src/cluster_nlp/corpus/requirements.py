@@ -23,6 +23,9 @@ class CorpusRequirements(BaseModel):
     test_share: float = Field(gt=0.0, lt=1.0)
     min_negative_documents: int = Field(ge=0)
     negative_max_labels: int = Field(ge=0)
+    # Every record must carry rationales (``rationales`` not null) / a writing batch.
+    rationales_required: bool = False
+    batch_required: bool = False
 
     def is_negative(self, labels: LabelSet) -> bool:
         return labels.total <= self.negative_max_labels
