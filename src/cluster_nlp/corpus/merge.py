@@ -228,10 +228,20 @@ def assign_splits(
 ) -> list[LabelRecord]:
     """Give every record whose doc id is not in ``settled`` a stratified split.
 
-    Per stratum, enough unsettled documents go to test that test holds at least
-    ``test_share`` of the stratum (rounded up); which ones is decided by the sha256 of the doc
-    id, so the same inputs give the same split. Settled records are counted, never moved.
+    With ``held_out_batches`` the split is drawn by writer instead: every record, settled or
+    not, is in test exactly when its batch is held out. Otherwise, per stratum, enough unsettled
+    documents go to test that test holds at least ``test_share`` of the stratum (rounded up);
+    which ones is decided by the sha256 of the doc id, so the same inputs give the same split.
+    Settled records are counted, never moved.
     """
+    if requirements.held_out_batches:
+        held_out = set(requirements.held_out_batches)
+        return [
+            record.model_copy(
+                update={"split": Split.TEST if record.batch in held_out else Split.TRAIN}
+            )
+            for record in records
+        ]
     strata: dict[str, list[LabelRecord]] = defaultdict(list)
     for record in records:
         strata[stratum(record.labels, record.lang, taxonomy, requirements)].append(record)
