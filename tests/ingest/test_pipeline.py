@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
@@ -26,6 +27,7 @@ from cluster_nlp.store.documents import (
     load_document,
     save_document,
 )
+from cluster_nlp.store.models import DocumentPathRow
 
 LIMITS = ParseLimits(timeout_s=60, memory_mb=2048, workers=2)
 
@@ -165,3 +167,24 @@ def test_cli_extract_json_and_unreadable_file(inbox: Path, bad_files: Path):
     assert broken.exit_code == 1
     assert broken.stdout == ""
     assert "Traceback" not in broken.output
+
+
+@pytest.mark.parametrize("copies", [2, 3])
+def test_identical_files_in_one_batch_are_one_document_with_every_path(
+    inbox: Path, sessions, copies: int
+):
+    note = inbox / "sub" / "note.md"
+    for number in range(1, copies):
+        shutil.copy(note, inbox / f"same-{number}.md")
+    summary = ingest([inbox], sessions, limits=LIMITS)
+
+    digest = sha256_file(note)
+    same = [item for item in summary.files if item.document_id == digest]
+    assert len(same) == copies
+    assert sorted(item.outcome.value for item in same) == ["ingested"] + ["known"] * (copies - 1)
+    assert summary.counts["failed"] == 0 and len(document_summaries(sessions)) == 3
+    with sessions() as session:
+        paths = session.scalars(
+            select(DocumentPathRow.path).where(DocumentPathRow.document_id == digest)
+        ).all()
+    assert sorted(paths) == sorted(str(item.path) for item in same)

@@ -145,20 +145,32 @@ def ingest(
     stored = known_ids(sessions, hashes.values()) - retryable_ids(
         sessions, hashes.values(), extractor
     )
-    to_parse: dict[str, Path] = {}
+    # Files with the same bytes are parsed once, as the first of them; the others are
+    # recorded as further paths of that document when it is stored.
+    to_parse: dict[str, list[Path]] = {}
     for path, digest in hashes.items():
-        if digest in stored or digest in to_parse:
+        if digest in stored:
             remember_path(sessions, digest, str(path))
             record(FileOutcome(path, Outcome.KNOWN, document_id=digest))
         else:
-            to_parse[digest] = path
+            to_parse.setdefault(digest, []).append(path)
 
-    by_path = {path: digest for digest, path in to_parse.items()}
-    for result in parse_files(list(to_parse.values()), engine, limits):
+    by_path = {paths[0]: digest for digest, paths in to_parse.items()}
+    for result in parse_files(list(by_path), engine, limits):
         digest = by_path[result.path]
+        copies = to_parse[digest][1:]
         document = result.document or failed_document(str(result.path), digest, result.error)
         document = document.model_copy(update={"path": str(result.path), "sha256": digest})
-        if not save_document(sessions, document, result.path.stat().st_size, extractor):
+        saved = save_document(
+            sessions,
+            document,
+            result.path.stat().st_size,
+            extractor,
+            also_seen_at=[str(copy) for copy in copies],
+        )
+        for copy in copies:
+            record(FileOutcome(copy, Outcome.KNOWN, document_id=digest))
+        if not saved:
             record(FileOutcome(result.path, Outcome.KNOWN, document_id=digest))
             continue
         outcome = {

@@ -10,7 +10,7 @@ no parts, entities or predictions) takes the new result.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -74,12 +74,18 @@ def retryable_ids(
 def remember_path(sessions: SessionFactory, document_id: str, path: str) -> None:
     """Record another name under which known bytes were seen (idempotent)."""
     with sessions.begin() as session:
-        exists = session.scalar(
-            select(DocumentPathRow.id).where(
-                DocumentPathRow.document_id == document_id, DocumentPathRow.path == path
-            )
+        _add_paths(session, document_id, [path])
+
+
+def _add_paths(session: Session, document_id: str, paths: Iterable[str]) -> None:
+    """Record the paths a stored document was not yet known under."""
+    known = set(
+        session.scalars(
+            select(DocumentPathRow.path).where(DocumentPathRow.document_id == document_id)
         )
-        if exists is None:
+    )
+    for path in dict.fromkeys(paths):
+        if path not in known:
             session.add(DocumentPathRow(document_id=document_id, path=path))
 
 
@@ -121,17 +127,22 @@ def save_document(
     document: ExtractedDocument,
     size_bytes: int,
     text_extractor_version: str | None = None,
+    also_seen_at: Sequence[str] = (),
 ) -> bool:
     """Store a document with all its parts; False when its bytes were stored already.
 
+    ``also_seen_at`` are other paths holding the same bytes (copies in the same batch): they
+    are recorded with the document, in the same transaction, whether it is new or not.
     A stored failure from other ingestion code (see ``retryable_ids``) is replaced in place,
     keeping the paths it was seen under.
     """
     fields = {**_document_fields(document), "text_extractor_version": text_extractor_version}
+    paths = list(dict.fromkeys([document.path, *also_seen_at]))
     try:
         with sessions.begin() as session:
             stored = session.get(DocumentRow, document.sha256)
             if stored is not None:
+                _add_paths(session, stored.id, paths)
                 retry = stored.status == DocumentStatus.FAILED.value and (
                     stored.text_extractor_version != text_extractor_version
                 )
@@ -144,12 +155,14 @@ def save_document(
                 id=document.sha256, source_path=document.path, size_bytes=size_bytes, **fields
             )
             row.replaces_id = _previous_document_at(session, document.path, document.sha256)
-            row.paths = [DocumentPathRow(path=document.path)]
+            row.paths = [DocumentPathRow(path=path) for path in paths]
             session.add(row)
     except IntegrityError:
         # Another writer may have stored the same bytes between our check and our insert;
         # anything else is a real error and goes up.
         if known_ids(sessions, [document.sha256]):
+            for path in paths:
+                remember_path(sessions, document.sha256, path)
             return False
         raise
     return True
