@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
+from cluster_nlp.atomic_files import write_atomically
 from cluster_nlp.classify.predict import Predictor, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
@@ -32,6 +33,7 @@ from cluster_nlp.ingest.pipeline import ingest, text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
 from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.registry import current_version, load_version
 from cluster_nlp.report import drift_markdown, previous_statistics, run_statistics
 from cluster_nlp.store.claims import claimed, process_owner
@@ -235,7 +237,8 @@ def run_table(
     """The run as a table: one row per inbox file, then per document re-tagged from elsewhere.
 
     A failure is shown on the row of its file or document: ``item`` is a path for ingestion
-    and a document id for the later stages.
+    and a document id for the later stages. Paths are shown as text (``path_text``): a file
+    name need not be valid UTF-8.
     """
     failed = {failure["item"]: failure for failure in failures}
 
@@ -245,7 +248,7 @@ def run_table(
             outcome, error = f"failed: {failure['stage']}", failure["error"]
         found = labels.get(document, {})
         return {
-            "path": path,
+            "path": path_text(path),
             "document": document[:12],
             "outcome": outcome,
             "labels": "; ".join(found.get("labels", [])),
@@ -261,12 +264,12 @@ def run_table(
         rows.append(row(item["path"], document, outcome, ingested.get("error")))
     in_inbox = {item["sha256"] for item in files}
     rows += [row("", document, "re-tagged", None) for document in sorted(tagged - in_inbox)]
-    rows += [row("", str(item), "failed", None) for item in list(failed)]
+    rows += [row("", path_text(str(item)), "failed", None) for item in list(failed)]
     return rows
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def failures_markdown(table: list[dict]) -> str:
@@ -358,8 +361,7 @@ def tag_documents_flow(
         summary = drift_markdown(statistics, previous_statistics(sessions, RUN_KIND, run_id))
         summary += failures_markdown(table)
         summary_path = Path(out) / "summary.md"
-        summary_path.parent.mkdir(parents=True, exist_ok=True)
-        summary_path.write_text(summary, encoding="utf-8")
+        write_atomically(summary_path, summary)
         finish_run(sessions, run_id, "ok", statistics)
     except Exception:
         finish_run(sessions, run_id, "failed", {})

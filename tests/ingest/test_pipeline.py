@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,36 @@ def test_identical_files_in_one_batch_are_one_document_with_every_path(
             select(DocumentPathRow.path).where(DocumentPathRow.document_id == digest)
         ).all()
     assert sorted(paths) == sorted(str(item.path) for item in same)
+
+
+UNDECODABLE = b"bad\xff\xfe.pdf"  # a cp1252 or cp1251 name copied from another machine
+
+
+@pytest.fixture
+def odd_names(inbox: Path, make_pdf) -> Path:
+    """The inbox plus a PDF whose name is not UTF-8 and a note named with a newline and []."""
+    drawn = make_pdf(inbox / "drawn.pdf", [["Технопарк в Казани открыл новый корпус."]])
+    os.rename(drawn, os.path.join(os.fsencode(inbox), UNDECODABLE))
+    (inbox / 'two\nlines "q" [x].md').write_text("# Заметка\n\nО кластере в Перми.\n", "utf-8")
+    return inbox
+
+
+def test_files_with_odd_names_are_stored_under_names_shown_as_text(odd_names: Path, sessions):
+    summary = ingest([odd_names], sessions, limits=LIMITS)
+    assert summary.counts == {"ingested": 5, "known": 0, "failed": 0, "needs_ocr": 0}
+    stored = {row["source_path"] for row in document_summaries(sessions)}
+    assert {
+        f"{odd_names}/bad\\xff\\xfe.pdf",
+        f'{odd_names}/two\\nlines "q" [x].md',
+        f"{odd_names}/report.pdf",
+    } <= stored
+    assert {item.shown_path for item in summary.files} == stored
+    assert ingest([odd_names], sessions, limits=LIMITS).counts["known"] == 5
+
+
+def test_cli_ingest_prints_an_undecodable_name_as_text(odd_names: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        app, ["ingest", str(odd_names), "--db", f"sqlite:///{tmp_path}/cli.db"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Ingest summary" in result.output

@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.records import DocumentStatus
 from cluster_nlp.store.documents import (
     SessionFactory,
@@ -47,6 +48,11 @@ class FileOutcome:
     outcome: Outcome
     document_id: str | None = None
     error: str | None = None
+
+    @property
+    def shown_path(self) -> str:
+        """The path as text to print or store (``path`` opens the file)."""
+        return path_text(self.path)
 
 
 @dataclass
@@ -125,7 +131,7 @@ def ingest(
     if on_total:
         on_total(len(files))
     run_id = start_run(
-        sessions, "ingest", {"paths": [str(p) for p in files[:50]], "engine": engine}
+        sessions, "ingest", {"paths": [path_text(p) for p in files[:50]], "engine": engine}
     )
     summary = IngestSummary(run_id=run_id)
 
@@ -150,7 +156,7 @@ def ingest(
     to_parse: dict[str, list[Path]] = {}
     for path, digest in hashes.items():
         if digest in stored:
-            remember_path(sessions, digest, str(path))
+            remember_path(sessions, digest, path_text(path))
             record(FileOutcome(path, Outcome.KNOWN, document_id=digest))
         else:
             to_parse.setdefault(digest, []).append(path)
@@ -159,8 +165,9 @@ def ingest(
     for result in parse_files(list(by_path), engine, limits):
         digest = by_path[result.path]
         copies = to_parse[digest][1:]
-        document = result.document or failed_document(str(result.path), digest, result.error)
-        document = document.model_copy(update={"path": str(result.path), "sha256": digest})
+        shown = path_text(result.path)
+        document = result.document or failed_document(shown, digest, result.error)
+        document = document.model_copy(update={"path": shown, "sha256": digest})
         saved = save_document(
             sessions,
             document,
