@@ -29,7 +29,7 @@ from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
 from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows
 from cluster_nlp.inbox import local_inbox, scan_inbox
-from cluster_nlp.ingest.pipeline import ingest, text_extractor_version
+from cluster_nlp.ingest.pipeline import ingest, parse_attempt, text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
 from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
@@ -131,16 +131,26 @@ def _loaded_predictor(models_dir: str, version: str | None, taxonomy: str | None
 
 
 @task(name="scan", cache_policy=NO_CACHE, **RETRIES)
-def scan(inbox: str, staging_dir: str, db: str) -> list[dict]:
-    """Every supported file of the inbox: path, content hash, and whether the store has it."""
-    files = scan_inbox(local_inbox(inbox, Path(staging_dir)), open_store(db))
+def scan(inbox: str, staging_dir: str, db: str, engine: str, limits: dict) -> list[dict]:
+    """Every supported file of the inbox: path, content hash, and whether the store has it.
+
+    Remote keys refused by the mirror (they would land outside it) are logged to the run.
+    """
+    folder = local_inbox(inbox, Path(staging_dir), on_refused=get_run_logger().warning)
+    attempt = parse_attempt(engine, ParseLimits(**limits))
+    files = scan_inbox(folder, open_store(db), attempt)
     return [{"path": item.path, "sha256": item.sha256, "known": item.known} for item in files]
 
 
 @task(
     name="ingest",
     cache_key_fn=lambda _, p: cache_key(
-        "ingest", p["store_id"], text_extractor_version(), sorted(map(tuple, p["files"]))
+        "ingest",
+        p["store_id"],
+        text_extractor_version(),
+        # a failure is tried again under another engine or larger limits
+        parse_attempt(p["engine"], ParseLimits(**p["limits"])),
+        sorted(map(tuple, p["files"])),
     ),
     **CACHED,
 )
@@ -318,7 +328,7 @@ def tag_documents_flow(
         settings.file_timeout_s, settings.file_memory_mb, parse_workers or settings.workers
     )
     try:
-        files = scan(inbox, str(settings.staging_dir), db)
+        files = scan(inbox, str(settings.staging_dir), db, engine, asdict(limits))
         ingested, failures = run_chunks(
             ingest_chunk,
             [[item["path"], item["sha256"]] for item in files],

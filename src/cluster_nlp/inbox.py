@@ -126,8 +126,14 @@ def local_inbox(
     return mirror
 
 
-def scan_inbox(folder: Path, sessions: SessionFactory) -> list[InboxFile]:
-    """Every supported file under ``folder`` with its hash and whether the store has it."""
+def scan_inbox(
+    folder: Path, sessions: SessionFactory, attempt: dict | None = None
+) -> list[InboxFile]:
+    """Every supported file under ``folder`` with its hash and whether the store has it.
+
+    A stored failure that ingestion would try again (under this ``attempt``'s engine and
+    limits, see ``parse_attempt``) does not count as known.
+    """
     hashes: dict[Path, str | None] = {}
     for path in discover([folder]):
         try:
@@ -136,7 +142,7 @@ def scan_inbox(folder: Path, sessions: SessionFactory) -> list[InboxFile]:
             hashes[path] = None
     digests = [digest for digest in hashes.values() if digest]
     known = known_ids(sessions, digests) - retryable_ids(
-        sessions, digests, text_extractor_version()
+        sessions, digests, text_extractor_version(), attempt
     )
     return [
         InboxFile(path=str(path), sha256=digest, known=digest in known)

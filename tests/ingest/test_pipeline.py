@@ -12,10 +12,12 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
+from cluster_nlp.ingest import pipeline
 from cluster_nlp.ingest.pipeline import (
     InputPathError,
     Outcome,
     discover,
+    extractor_version_of,
     ingest,
     sha256_file,
     text_extractor_version,
@@ -222,3 +224,48 @@ def test_cli_ingest_prints_an_undecodable_name_as_text(odd_names: Path, tmp_path
     )
     assert result.exit_code == 0, result.output
     assert "Ingest summary" in result.output
+
+
+def test_the_text_extractor_version_follows_the_ingest_data_files_not_the_cwd(
+    tmp_path: Path, monkeypatch
+):
+    package = Path(pipeline.__file__).parent
+    copy = tmp_path / "ingest"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert extractor_version_of(copy) == text_extractor_version()
+
+    layout = copy / "data" / "layout.yaml"
+    layout.write_text(layout.read_text("utf-8") + "# a threshold was retuned\n", "utf-8")
+    assert extractor_version_of(copy) != text_extractor_version()
+
+    monkeypatch.chdir(tmp_path)
+    text_extractor_version.cache_clear()
+    assert text_extractor_version() == extractor_version_of(package)
+
+
+SMALL = {"engine": "auto", "timeout_s": 5.0, "memory_mb": 512}
+
+
+@pytest.mark.parametrize(
+    ("failed_under", "engine", "timeout_s", "memory_mb", "parsed_again"),
+    [
+        (SMALL, "auto", 5.0, 512, False),  # the same conditions fail the same way
+        (SMALL, "auto", 60.0, 512, True),  # more time
+        (SMALL, "auto", 5.0, 2048, True),  # more memory
+        (SMALL, "auto", 1.0, 256, False),  # less of both
+        (SMALL, "pdfplumber", 5.0, 512, True),  # another engine
+        (None, "auto", 60.0, 2048, False),  # recorded before limits were kept
+    ],
+)
+def test_a_failure_is_retried_under_another_engine_or_larger_limits(
+    inbox: Path, sessions, failed_under, engine, timeout_s, memory_mb, parsed_again
+):
+    note = inbox / "sub" / "note.md"
+    digest = sha256_file(note)
+    failure = failed_document(str(note), digest, "timed out: parsing took longer than 5 s")
+    save_document(sessions, failure, 0, text_extractor_version(), attempt=failed_under)
+
+    limits = ParseLimits(timeout_s=timeout_s, memory_mb=memory_mb, workers=1)
+    summary = ingest([note], sessions, engine=engine, limits=limits)
+    assert summary.files[0].outcome is (Outcome.INGESTED if parsed_again else Outcome.KNOWN)
+    assert (load_document(sessions, digest).status.value == "ok") is parsed_again

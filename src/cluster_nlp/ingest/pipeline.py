@@ -101,13 +101,26 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 @cache
 def text_extractor_version() -> str:
-    """A short hash of the ingestion code and the PDF packages: what decides a document's text."""
+    """A short hash of what decides a document's text: the ingestion code, its data files
+    (thresholds, word lists) and the PDF packages. Read from the installed package, never
+    from the working directory."""
+    return extractor_version_of(Path(__file__).parent)
+
+
+def extractor_version_of(package: Path) -> str:
+    """``text_extractor_version`` of the ingest package in the folder ``package``."""
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in sorted([*package.glob("*.py"), *(package / "data").glob("*.yaml")]):
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
-    for package in EXTRACTION_PACKAGES:
-        digest.update(f"{package}=={version(package)}".encode())
+    for distribution in EXTRACTION_PACKAGES:
+        digest.update(f"{distribution}=={version(distribution)}".encode())
     return f"text-{digest.hexdigest()[:12]}"
+
+
+def parse_attempt(engine: str, limits: ParseLimits) -> dict:
+    """The conditions of a parse that can decide whether it fails, kept with a failure."""
+    return {"engine": engine, "timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb}
 
 
 def sha256_file(path: Path) -> str:
@@ -148,8 +161,9 @@ def ingest(
             record(FileOutcome(path, Outcome.FAILED, error=one_line(f"cannot read: {error}")))
 
     extractor = text_extractor_version()
+    attempt = parse_attempt(engine, limits)
     stored = known_ids(sessions, hashes.values()) - retryable_ids(
-        sessions, hashes.values(), extractor
+        sessions, hashes.values(), extractor, attempt
     )
     # Files with the same bytes are parsed once, as the first of them; the others are
     # recorded as further paths of that document when it is stored.
@@ -173,7 +187,8 @@ def ingest(
             document,
             result.path.stat().st_size,
             extractor,
-            also_seen_at=[str(copy) for copy in copies],
+            also_seen_at=[path_text(copy) for copy in copies],
+            attempt=attempt,
         )
         for copy in copies:
             record(FileOutcome(copy, Outcome.KNOWN, document_id=digest))

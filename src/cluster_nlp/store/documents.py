@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -48,24 +48,51 @@ def known_ids(sessions: SessionFactory, ids: Iterable[str]) -> set[str]:
     return found
 
 
+def worth_retrying(
+    failed_version: str | None,
+    failed_under: dict | None,
+    text_extractor_version: str,
+    attempt: dict | None = None,
+) -> bool:
+    """Whether a stored failure may end otherwise now.
+
+    It may when other ingestion code (or data files) recorded it, or, given this ``attempt``'s
+    engine and limits, when it failed under another engine or under a smaller time or memory
+    limit than the attempt has.
+    """
+    if failed_version != text_extractor_version:
+        return True
+    if attempt is None or failed_under is None:
+        return False
+    if attempt["engine"] != failed_under.get("engine"):
+        return True
+    return any(attempt[limit] > failed_under.get(limit, 0) for limit in ("timeout_s", "memory_mb"))
+
+
 def retryable_ids(
-    sessions: SessionFactory, ids: Iterable[str], text_extractor_version: str
+    sessions: SessionFactory,
+    ids: Iterable[str],
+    text_extractor_version: str,
+    attempt: dict | None = None,
 ) -> set[str]:
-    """Stored failures among ``ids`` that were recorded by other ingestion code than this."""
+    """Stored failures among ``ids`` worth parsing again (see ``worth_retrying``)."""
     wanted = list(set(ids))
     found: set[str] = set()
     with sessions() as session:
         for start in range(0, len(wanted), 500):
+            rows = session.execute(
+                select(
+                    DocumentRow.id, DocumentRow.text_extractor_version, DocumentRow.failed_under
+                ).where(
+                    DocumentRow.id.in_(wanted[start : start + 500]),
+                    DocumentRow.status == DocumentStatus.FAILED.value,
+                )
+            )
             found.update(
-                session.scalars(
-                    select(DocumentRow.id).where(
-                        DocumentRow.id.in_(wanted[start : start + 500]),
-                        DocumentRow.status == DocumentStatus.FAILED.value,
-                        or_(
-                            DocumentRow.text_extractor_version.is_(None),
-                            DocumentRow.text_extractor_version != text_extractor_version,
-                        ),
-                    )
+                row.id
+                for row in rows
+                if worth_retrying(
+                    row.text_extractor_version, row.failed_under, text_extractor_version, attempt
                 )
             )
     return found
@@ -128,23 +155,33 @@ def save_document(
     size_bytes: int,
     text_extractor_version: str | None = None,
     also_seen_at: Sequence[str] = (),
+    attempt: dict | None = None,
 ) -> bool:
     """Store a document with all its parts; False when its bytes were stored already.
 
     ``also_seen_at`` are other paths holding the same bytes (copies in the same batch): they
     are recorded with the document, in the same transaction, whether it is new or not.
-    A stored failure from other ingestion code (see ``retryable_ids``) is replaced in place,
-    keeping the paths it was seen under.
+    ``attempt`` is the engine and limits the document was parsed under, kept with a failure.
+    A stored failure worth retrying (see ``worth_retrying``) is replaced in place, keeping the
+    paths it was seen under.
     """
-    fields = {**_document_fields(document), "text_extractor_version": text_extractor_version}
+    failed = document.status is DocumentStatus.FAILED
+    fields = {
+        **_document_fields(document),
+        "text_extractor_version": text_extractor_version,
+        "failed_under": attempt if failed else None,
+    }
     paths = list(dict.fromkeys([document.path, *also_seen_at]))
     try:
         with sessions.begin() as session:
             stored = session.get(DocumentRow, document.sha256)
             if stored is not None:
                 _add_paths(session, stored.id, paths)
-                retry = stored.status == DocumentStatus.FAILED.value and (
-                    stored.text_extractor_version != text_extractor_version
+                retry = stored.status == DocumentStatus.FAILED.value and worth_retrying(
+                    stored.text_extractor_version,
+                    stored.failed_under,
+                    text_extractor_version,
+                    attempt,
                 )
                 if not retry or text_extractor_version is None:
                     return False
