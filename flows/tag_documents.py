@@ -75,6 +75,8 @@ def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[lis
 
     A chunk that fails for good is submitted again item by item, so a bad document costs
     only itself; returns the chunks' results and one failure row per item that still failed.
+    A chunk that failed because the database stayed unreachable through its retries is not
+    split: every item would meet the same outage, each with its own retries.
     """
     results, failures = [], []
     pending = [(work.submit(chunk, **arguments), chunk) for chunk in chunked(items, size)]
@@ -84,11 +86,17 @@ def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[lis
             outcome = future.result(raise_on_failure=False)
             if future.state.is_completed():
                 results.append(outcome)
-            elif len(chunk) > 1:
+            elif len(chunk) > 1 and not isinstance(outcome, OperationalError):
                 retry += [(work.submit([item], **arguments), [item]) for item in chunk]
             else:
-                item = chunk[0][0] if isinstance(chunk[0], list) else chunk[0]
-                failures.append({"stage": work.name, "item": item, "error": one_line(str(outcome))})
+                failures += [
+                    {
+                        "stage": work.name,
+                        "item": entry[0] if isinstance(entry, list) else entry,
+                        "error": one_line(str(outcome)),
+                    }
+                    for entry in chunk
+                ]
         pending = retry
     return results, failures
 

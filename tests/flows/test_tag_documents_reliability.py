@@ -1,4 +1,5 @@
-"""The tagging flow on inboxes a user really has: odd file names and copies of the same bytes."""
+"""The tagging flow on what users and machines really do: odd file names, copies of the same
+bytes, a database that stays away."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import csv
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 import flows.tag_documents as tagging
-from flows.tag_documents import ARTIFACT_TABLE, tag_documents_flow
+from cluster_nlp.ingest.pipeline import sha256_file
+from flows.tag_documents import ARTIFACT_TABLE, RETRIES, tag_documents_flow
 
 # Not valid UTF-8 (a Latin-1 or cp1251 name copied from another machine), and a name with a
 # newline, quotes and square brackets: both must be stored, tagged and shown as text.
@@ -78,3 +83,35 @@ def test_odd_names_and_copies_are_stored_tagged_and_written_as_text(
         "known",
         "known",
     ]
+
+
+def test_a_database_outage_costs_each_chunk_its_retries_not_each_document(
+    inbox: Path, models_dir: Path, taxonomy_path: Path, tmp_path: Path, monkeypatch
+):
+    calls: list[list[str]] = []
+
+    def unreachable(sessions, document_ids):
+        calls.append(list(document_ids))
+        raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("unable to open"))
+
+    monkeypatch.setattr(tagging, "extract_stored", unreachable)
+    # the retries as configured, without waiting between them
+    monkeypatch.setattr(
+        tagging, "extract_chunk", tagging.extract_chunk.with_options(retry_delay_seconds=0)
+    )
+    result = tag_documents_flow(
+        inbox=str(inbox),
+        db=f"sqlite:///{tmp_path}/store.db",
+        out=str(tmp_path / "out"),
+        models_dir=str(models_dir),
+        taxonomy=str(taxonomy_path),
+        chunk_size=4,
+    )
+
+    documents = {sha256_file(inbox / name) for name in ("report.pdf", "network.md")}
+    attempts = 1 + RETRIES["retries"]
+    chunks = 2  # six good documents in chunks of four
+    assert len(calls) == chunks * attempts  # never split into documents retried alone
+    failed = {row["item"]: row for row in result["failures"] if row["stage"] == "entities"}
+    assert len(failed) == 6 and documents <= set(failed)
+    assert all("unable to open" in row["error"] for row in failed.values())
