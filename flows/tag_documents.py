@@ -401,7 +401,8 @@ def tag_documents_flow(
         "entities_extracted": sum(len(chunk) for chunk in extracted),
         "tagged": len(tagged_ids),
         "needs_review": sum(chunk["needs_review"] for chunk in tagged),
-        "failures": failures,
+        # an ingestion failure's item is a path, which need not be valid UTF-8
+        "failures": [{**failure, "item": path_text(failure["item"])} for failure in failures],
         "outputs": {**exported["paths"], "summary.md": str(summary_path)},
     }
     get_run_logger().info(
