@@ -171,3 +171,30 @@ def test_mirror_path_keeps_every_key_inside_the_mirror(tmp_path: Path, key: str,
     else:
         with pytest.raises(UnsafeKeyError, match="refused remote key"):
             mirror_path(mirror, key)
+
+
+def test_a_file_that_cannot_be_fetched_keeps_its_copy_and_the_rest_go_on(
+    remote: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    staging = tmp_path / "staging"
+    mirror = local_inbox(remote, staging)
+    fs = fsspec.filesystem("memory")
+    fs.pipe(f"{remote}/a.md", b"# A\n\nRevised.\n")
+    fs.pipe(f"{remote}/c.md", b"# C\n")
+    original = MemoryFileSystem.get_file
+
+    def refuse_a(self, remote_path, local_path, **kwargs):
+        if remote_path.endswith("/a.md"):
+            raise OSError("connection reset")
+        return original(self, remote_path, local_path, **kwargs)
+
+    monkeypatch.setattr(MemoryFileSystem, "get_file", refuse_a)
+    refused: list[str] = []
+    local_inbox(remote, staging, on_refused=refused.append)
+    assert files_under(mirror) == [MANIFEST, "a.md", "c.md", "sub/b.pdf"]
+    assert (mirror / "a.md").read_text() == "# A\n\nText.\n"  # the copy fetched before
+    assert len(refused) == 1 and "a.md" in refused[0] and "connection reset" in refused[0]
+
+    monkeypatch.setattr(MemoryFileSystem, "get_file", original)
+    local_inbox(remote, staging)
+    assert (mirror / "a.md").read_text() == "# A\n\nRevised.\n"  # tried again next time

@@ -115,6 +115,8 @@ def local_inbox(
             continue
         except OSError as error:
             on_refused(one_line(f"cannot fetch {path_text(remote)!r}: {error}"))
+            if relative in fetched:  # keep the copy fetched before; the next run tries again
+                current[relative] = "unfetched"
             continue
         current[relative] = key
     for relative in set(fetched) - set(current):
