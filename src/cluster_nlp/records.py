@@ -8,9 +8,12 @@ back. Invariants are validated here once, so no stage has to re-check them.
 from __future__ import annotations
 
 from enum import StrEnum
+from os import PathLike
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cluster_nlp.pathtext import path_text, valid_text
 
 
 class DocumentStatus(StrEnum):
@@ -123,6 +126,18 @@ class ExtractedDocument(Record):
     text: str = ""
     pages: list[Page] = []
     passages: list[Passage] = []
+
+    # A file name that is not valid UTF-8 (or an error message quoting one) must still be
+    # storable and printable: see ``cluster_nlp.pathtext``.
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_as_text(cls, path: object) -> object:
+        return path_text(path) if isinstance(path, (str, bytes, PathLike)) else path
+
+    @field_validator("error")
+    @classmethod
+    def _error_as_text(cls, error: str | None) -> str | None:
+        return valid_text(error) if error is not None else None
 
     @model_validator(mode="after")
     def _consistent(self) -> ExtractedDocument:

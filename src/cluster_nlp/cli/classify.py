@@ -34,6 +34,7 @@ from cluster_nlp.corpus.schema import CorpusError
 from cluster_nlp.ingest.pipeline import text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
 from cluster_nlp.nlp.extract import extract_entities
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.registry import (
     ModelFileError,
     TaxonomyMismatchError,
@@ -297,13 +298,15 @@ def predict_command(
     failures = 0
     for result in parse_files(files, "auto", limits):
         if result.document is None:
-            errors.print(f"[red]failed[/] {result.path}: {result.error}", highlight=False)
+            errors.print(
+                f"[red]failed[/] {path_text(result.path)}: {result.error}", highlight=False
+            )
             failures += 1
             continue
         document = result.document
         prediction = predict_document(document, predictor, text_extractor_version(), margin)
         payload = {
-            "path": str(result.path),
+            "path": path_text(result.path),
             "lang": document.lang,
             **{group: prediction.groups[group].model_dump(mode="json") for group in GROUPS},
             "evidence": {

@@ -33,6 +33,9 @@ class DocumentRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     # Which ingestion code produced this row: a failure under older code is tried again.
     text_extractor_version: Mapped[str | None] = mapped_column(String(32))
+    # A failure's engine and parse limits: it is tried again under another engine or larger
+    # limits (a timeout or memory failure may then succeed).
+    failed_under: Mapped[dict | None] = mapped_column(JSON)
     # The document that was stored for the same path before this file's bytes changed.
     replaces_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
