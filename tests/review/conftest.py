@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from review_store import build_document, entity, store_tagged
+from review_store import PASSWORD, build_document, entity, sign_in, store_tagged
 
 from cluster_nlp.review.app import create_app
 from cluster_nlp.review.auth import add_user
 from cluster_nlp.store.db import open_store
 
-PASSWORD = "correct horse battery"
 MOSCOW_CLUSTER = "Московский инновационный кластер"
 
 
@@ -78,19 +77,6 @@ def app(review_store: ReviewStore, tmp_path: Path):
 @pytest.fixture
 def anonymous(app) -> TestClient:
     return TestClient(app, follow_redirects=False)
-
-
-def csrf_of(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
-
-
-def sign_in(client: TestClient, name: str = "analyst", password: str = PASSWORD):
-    token = csrf_of(client.get("/login").text)
-    return client.post(
-        "/login", data={"username": name, "password": password, "csrf_token": token}
-    )
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from cluster_nlp.store.predictions import save_prediction
 from cluster_nlp.taxonomy import load_taxonomy
 
 EXTRACTOR = "test-extractor"
+PASSWORD = "correct horse battery"
 PAGE_WIDTH, PAGE_HEIGHT = 595.0, 842.0
 QUALITY = PageQuality(grade=1.0, letters=100, letter_ratio=0.9, cyrillic_ratio=0.5)
 
@@ -87,3 +88,16 @@ def store_tagged(
     predictor = keyword_predictor(load_taxonomy())
     save_prediction(sessions, predict_document(document, predictor, EXTRACTOR))
     return document.sha256
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def sign_in(client, name: str = "analyst", password: str = PASSWORD):
+    """Post the login form as a browser would (its CSRF token from the form page)."""
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"username": name, "password": password, "csrf_token": token})
