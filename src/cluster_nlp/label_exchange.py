@@ -114,7 +114,9 @@ def corpus_doc_id(document_id: str) -> str:
 def write_corpus(documents: list[ReviewedDocument], folder: Path) -> list[str]:
     """``labels.jsonl`` and ``src/<doc_id>.md`` as in ``corpus/``; returns what was skipped.
 
-    The corpus knows Russian and English only; documents in other languages are skipped.
+    A source is the document's title as its ``# Title`` line, then the text, so entity spans
+    (offsets into the source) are the stored offsets moved by the title line. The corpus knows
+    Russian and English only; documents in other languages are skipped.
     """
     skipped, records = [], []
     (folder / "src").mkdir(parents=True, exist_ok=True)
@@ -124,7 +126,9 @@ def write_corpus(documents: list[ReviewedDocument], folder: Path) -> list[str]:
             continue
         doc_id = corpus_doc_id(document.id)
         source = f"src/{doc_id}.md"
-        (folder / source).write_text(document.text, encoding="utf-8")
+        title = " ".join((document.title or Path(document.path).name).split()) or doc_id
+        header = f"# {title}\n\n"
+        (folder / source).write_text(header + document.text + "\n", encoding="utf-8")
         records.append(
             LabelRecord(
                 **document.labels.model_dump(),
@@ -135,7 +139,12 @@ def write_corpus(documents: list[ReviewedDocument], folder: Path) -> list[str]:
                 genre=Genre.REVIEWED,
                 split=Split.TRAIN,
                 entities=[
-                    EntitySpan(start=e.start, end=e.end, label=e.label, text=e.text)
+                    EntitySpan(
+                        start=len(header) + e.start,
+                        end=len(header) + e.end,
+                        label=e.label,
+                        text=e.text,
+                    )
                     for e in document.entities
                 ],
             )
