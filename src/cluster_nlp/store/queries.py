@@ -506,7 +506,10 @@ def show_document(
         groups.append(GroupView(name=group, labels=labels, decision=decision))
     by_page: dict[int, list[PassageView]] = defaultdict(list)
     for passage in passages:
-        inside = [e for e in entities if passage.start <= e.start and e.end <= passage.end]
+        inside = sorted(  # at the same start the longer mention wins
+            (e for e in entities if passage.start <= e.start and e.end <= passage.end),
+            key=lambda e: (e.start, -e.end),
+        )
         by_page[passage.page].append(
             PassageView(
                 id=passage.id,
