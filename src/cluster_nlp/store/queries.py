@@ -181,11 +181,15 @@ class RegionRow(View):
 def _stamp(sessions: SessionFactory) -> tuple:
     """Changes whenever anything the overview reads changes (rows are only ever added)."""
     with sessions() as session:
-        return (
-            session.scalar(select(func.count(DocumentRow.id))),
-            session.scalar(select(func.max(PredictionRow.id))),
-            session.scalar(select(func.max(DecisionRow.id))),
-            session.scalar(select(func.max(EntityExtractionRow.id))),
+        return tuple(
+            session.execute(
+                select(
+                    select(func.count(DocumentRow.id)).scalar_subquery(),
+                    select(func.max(PredictionRow.id)).scalar_subquery(),
+                    select(func.max(DecisionRow.id)).scalar_subquery(),
+                    select(func.max(EntityExtractionRow.id)).scalar_subquery(),
+                )
+            ).one()
         )
 
 
@@ -245,7 +249,9 @@ def cluster_region(name: str) -> str | None:
     return location.region_code if location else None
 
 
-def _build_overview(sessions: SessionFactory) -> tuple[list[DocumentSummary], dict]:
+def _build_overview(
+    sessions: SessionFactory,
+) -> tuple[list[DocumentSummary], dict[str, list[str]], dict[str, DocumentSummary]]:
     with sessions() as session:
         documents = session.execute(
             select(
@@ -320,7 +326,8 @@ def _build_overview(sessions: SessionFactory) -> tuple[list[DocumentSummary], di
                 regions=sorted(regions),
             )
         )
-    return summaries, {region: sorted(names) for region, names in clusters.items()}
+    by_id = {summary.id: summary for summary in summaries}
+    return summaries, {region: sorted(names) for region, names in clusters.items()}, by_id
 
 
 @lru_cache(maxsize=8)
@@ -402,7 +409,7 @@ def facet_values(sessions: SessionFactory) -> dict[str, list[str]]:
 
 def region_counts(sessions: SessionFactory) -> list[RegionRow]:
     """Documents per federal subject (and per formation type), with the clusters named there."""
-    summaries, clusters = _cached_overview(sessions, _stamp(sessions))
+    summaries, clusters, _ = _cached_overview(sessions, _stamp(sessions))
     documents: Counter[str] = Counter()
     formation: dict[str, Counter[str]] = defaultdict(Counter)
     for summary in summaries:
@@ -453,7 +460,7 @@ def show_document(
     sessions: SessionFactory, document_id: str, model_version: str | None = None
 ) -> DocumentDetail | None:
     """A document with its text page by page, entities, labels, evidence and decisions."""
-    summary = next((s for s in overview(sessions) if s.id == document_id), None)
+    summary = _cached_overview(sessions, _stamp(sessions))[2].get(document_id)
     if summary is None:
         return None
     with sessions() as session:
