@@ -36,4 +36,4 @@ def test_filters_search_and_pages(client, review_store, query, expected):
 def test_a_bad_filter_value_is_a_clear_error(client):
     response = client.get("/?band=unsure")
     assert response.status_code == 422
-    assert "band" in response.json()["detail"]
+    assert "band" in str(response.json()["detail"])

@@ -41,7 +41,7 @@ class Similar(BaseModel):
 @router.get("/documents", response_model=DocumentPage)
 def api_documents(request: Request, table: Table) -> DocumentPage:
     """Documents with the table's filters (``q``: full-text search, ``like``: similar to)."""
-    return find_documents(review_settings(request).sessions, table.filters, table.query, table.like)
+    return find_documents(review_settings(request).sessions, table.filters, table.q, table.like)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail)

@@ -5,52 +5,67 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, field_validator
 
 from cluster_nlp.review.dependencies import SignedIn, review_settings
 from cluster_nlp.review.pages import render
-from cluster_nlp.store.queries import Band, DocumentFilters, ReviewStatus, facet_values
+from cluster_nlp.store.queries import (
+    Band,
+    DocumentFilters,
+    ReviewStatus,
+    SortKey,
+    facet_values,
+)
 from cluster_nlp.store.search import find_documents
 
 router = APIRouter(tags=["documents"])
-SEARCH_FIELDS = ("q", "like")
 
 
-class TableQuery:
-    """The table's query string: filters for ``DocumentFilters``, plus search and similarity.
+class TableQuery(BaseModel):
+    """The documents table's query string: search, similarity, filters, sort and page.
 
-    Empty values (a select left on "any") mean no filter.
+    A blank value (a select left on "any") means no filter.
     """
 
-    def __init__(self, request: Request) -> None:
-        given = {key: value for key, value in request.query_params.items() if value.strip()}
-        self.query = given.get("q")
-        self.like = given.get("like")
-        self.given = given
-        try:
-            self.filters = DocumentFilters.model_validate(
-                {key: value for key, value in given.items() if key not in SEARCH_FIELDS}
-            )
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise HTTPException(status_code=422, detail=f"{where}: {first['msg']}") from None
+    q: str | None = Field(None, max_length=500, description="full-text search: every word")
+    like: str | None = Field(None, description="documents like this one (by passage vectors)")
+    formation_type: str | None = None
+    functions: str | None = None
+    institutional_forms: str | None = None
+    region: str | None = Field(None, description="ISO 3166-2 code, e.g. RU-MOW")
+    lang: str | None = None
+    band: Band | None = Field(None, description="confidence band by the smallest margin")
+    review: ReviewStatus | None = None
+    model_version: str | None = None
+    sort: SortKey | None = None
+    page: int | None = Field(None, ge=1)
+    per_page: int | None = Field(None, ge=1, le=200)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def filters(self) -> DocumentFilters:
+        given = self.model_dump(exclude_none=True, exclude={"q", "like"})
+        return DocumentFilters(**given)
 
     def link(self, **changes) -> str:
         """This table's address with some parameters changed (None drops one)."""
-        merged = {**self.given, **changes}
+        merged = {**self.model_dump(mode="json", exclude_none=True), **changes}
         return "?" + urlencode({key: value for key, value in merged.items() if value is not None})
 
 
-Table = Annotated[TableQuery, Depends(TableQuery)]
+Table = Annotated[TableQuery, Query()]
 
 
 @router.get("/", include_in_schema=False)
 @router.get("/documents", include_in_schema=False)
 def documents_page(request: Request, session: SignedIn, table: Table):
     sessions = review_settings(request).sessions
-    page = find_documents(sessions, table.filters, table.query, table.like)
+    page = find_documents(sessions, table.filters, table.q, table.like)
     pages = {
         "previous": table.link(page=page.page - 1) if page.page > 1 else None,
         "next": table.link(page=page.page + 1) if page.page < page.pages else None,
@@ -62,7 +77,7 @@ def documents_page(request: Request, session: SignedIn, table: Table):
         {
             "session": session,
             "page": page,
-            "table": table.given,
+            "table": table.model_dump(mode="json", exclude_none=True),
             "pages": pages,
             "sorts": sorts,
             "facets": facet_values(sessions),
