@@ -7,6 +7,7 @@ back. Invariants are validated here once, so no stage has to re-check them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from os import PathLike
 from typing import Annotated
@@ -224,16 +225,31 @@ class Prediction(Record):
 
 
 class Decision(Record):
-    """An analyst's verdict on a document's labels: the same three lists a prediction has.
+    """An analyst's verdict on a document's labels: per group, the label set that holds.
 
-    The newest decision on a document is its label set for training; ``model_version`` says
-    which prediction the analyst was looking at when deciding.
+    A group left ``None`` was not decided. The newest decision on a document and group is its
+    label set for training; ``model_version`` says which prediction the analyst was looking
+    at when deciding.
     """
 
     document_id: str = Field(pattern=r"^[0-9a-f]{64}$")
     analyst: str = Field(min_length=1)
     model_version: str | None = None
-    formation_type: list[str] = []
-    functions: list[str] = []
-    institutional_forms: list[str] = []
+    formation_type: list[str] | None = None
+    functions: list[str] | None = None
+    institutional_forms: list[str] | None = None
     note: str | None = None
+
+
+class GroupDecision(Record):
+    """One stored decision on one group of one document, as the history shows it."""
+
+    id: int
+    document_id: str
+    group: str
+    labels: list[str]
+    analyst: str
+    model_version: str | None = None
+    note: str | None = None
+    created_at: datetime
+    supersedes_id: int | None = None

@@ -112,18 +112,34 @@ def train_command(
             help="the prototype score also reads the taxonomy's descriptive sentences",
         ),
     ] = False,
+    decisions_db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="also learn from the analysts' decisions in this store (SQLAlchemy URL), "
+            "as the retrain flow does",
+        ),
+    ] = None,
 ) -> None:
     """Train the three group classifiers on the train split and register a new version."""
     labels_path, models_dir = default_paths(labels, out)
     try:
+        loaded = load_taxonomy(taxonomy)
+        decisions = []
+        if decisions_db:
+            from cluster_nlp.classify.data import decision_texts
+            from cluster_nlp.store.db import open_store
+
+            decisions = decision_texts(open_store(decisions_db), loaded)
         with progress_bar("train") as progress:
             task = progress.add_task("", total=len(GROUPS))
             result = train_and_register(
                 labels_path,
-                load_taxonomy(taxonomy),
+                loaded,
                 models_dir,
                 version=version,
                 on_group=lambda group: progress.update(task, advance=1, description=group),
+                decisions=decisions,
                 descriptions=descriptions,
             )
         if promote_it:

@@ -49,6 +49,7 @@ class Genre(StrEnum):
     NEWS = "news"
     ANALYTICAL_NOTE = "analytical_note"
     INTERVIEW = "interview"
+    REVIEWED = "reviewed"  # a stored document an analyst labelled (``cluster-nlp export-labels``)
 
 
 class Split(StrEnum):
