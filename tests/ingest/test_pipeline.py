@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from cluster_nlp.ingest.pipeline import (
     text_extractor_version,
 )
 from cluster_nlp.ingest.sandbox import ParseLimits
+from cluster_nlp.records import ErrorClass
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import (
     document_summaries,
@@ -110,7 +112,12 @@ def test_a_failure_is_retried_once_the_ingestion_code_changes(
     note = inbox / "sub" / "note.md"
     digest = sha256_file(note)
     version = text_extractor_version() if recorded_by == "current" else "text-older"
-    save_document(sessions, failed_document(str(note), digest, "parser crashed"), 0, version)
+    save_document(
+        sessions,
+        failed_document(str(note), digest, "parser crashed", ErrorClass.CORRUPT),
+        0,
+        version,
+    )
 
     summary = ingest([note], sessions, limits=LIMITS)
     assert summary.files[0].outcome is (Outcome.INGESTED if parsed_again else Outcome.KNOWN)
@@ -165,3 +172,29 @@ def test_cli_extract_json_and_unreadable_file(inbox: Path, bad_files: Path):
     assert broken.exit_code == 1
     assert broken.stdout == ""
     assert "Traceback" not in broken.output
+
+
+def test_entries_that_are_not_regular_files_fail_as_unsupported_without_being_opened(
+    tmp_path: Path, sessions
+):
+    folder = tmp_path / "odd"
+    (folder / "folder.pdf").mkdir(parents=True)
+    (folder / "folder.pdf" / "inside.txt").write_text("Технопарк в Томске.\n", "utf-8")
+    os.mkfifo(folder / "pipe.pdf")  # opening it would block for ever
+    (folder / "dangling.pdf").symlink_to(folder / "gone.pdf")
+    (folder / "loop.pdf").symlink_to(folder / "loop.pdf")
+    (folder / "zero.pdf").symlink_to("/dev/zero")  # leads out of the folder: skipped
+
+    summary = ingest([folder], sessions, limits=LIMITS)
+
+    outcomes = {item.path.name: item for item in summary.files}
+    assert set(outcomes) == {"inside.txt", "pipe.pdf", "dangling.pdf", "loop.pdf"}
+    assert outcomes["inside.txt"].outcome is Outcome.INGESTED
+    for name, reason in (
+        ("pipe.pdf", "not a regular file: a FIFO"),
+        ("dangling.pdf", "No such file or directory"),
+        ("loop.pdf", "Too many levels of symbolic links"),
+    ):
+        assert outcomes[name].outcome is Outcome.FAILED
+        assert outcomes[name].error_class is ErrorClass.UNSUPPORTED
+        assert reason in outcomes[name].error

@@ -29,6 +29,8 @@ class DocumentRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    # Why a failed file could not be read: a value of ``records.ErrorClass``.
+    error_class: Mapped[str | None] = mapped_column(String(16))
     engine: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
     # Which ingestion code produced this row: a failure under older code is tried again.
