@@ -319,7 +319,10 @@ def tag_documents_flow(
     claims = {"owner": process_owner(run_id), "ttl_s": settings.claim_ttl_s}
     store = {"db": db, "store_id": store_identity(sessions), "claims": claims}
     limits = ParseLimits(
-        settings.file_timeout_s, settings.file_memory_mb, parse_workers or settings.workers
+        settings.file_timeout_s,
+        settings.file_memory_mb,
+        parse_workers or settings.workers,
+        max_file_mb=settings.file_max_mb,
     )
     try:
         files = scan(inbox, str(settings.staging_dir), db)
