@@ -198,3 +198,6 @@ def test_entries_that_are_not_regular_files_fail_as_unsupported_without_being_op
         assert outcomes[name].outcome is Outcome.FAILED
         assert outcomes[name].error_class is ErrorClass.UNSUPPORTED
         assert reason in outcomes[name].error
+    # Named on their own (as a flow's ingest task names its files), they fail the same way.
+    named = ingest([folder / "pipe.pdf", folder / "loop.pdf"], sessions, limits=LIMITS)
+    assert [item.error_class for item in named.files] == [ErrorClass.UNSUPPORTED] * 2

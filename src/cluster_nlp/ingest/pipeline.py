@@ -91,11 +91,12 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     """
     found: dict[Path, None] = {}
     for given in paths:
-        if given.is_file():
+        if not given.is_dir():
+            # A link or special file named on its own is listed: hashing it says what is wrong.
+            if not (given.exists() or given.is_symlink()):
+                raise InputPathError(f"no such file or folder: {given}")
             found[given] = None
             continue
-        if not given.is_dir():
-            raise InputPathError(f"no such file or folder: {given}")
         root = given.resolve()
         for candidate in sorted(given.rglob("*")):
             if candidate.suffix.lower() not in SUPPORTED_SUFFIXES or candidate.is_dir():

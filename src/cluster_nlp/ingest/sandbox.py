@@ -81,10 +81,11 @@ def _failure(error: BaseException, limits: ParseLimits) -> ParseFailure:
         message = "malformed PDF: structure nests too deeply to parse"
         return ParseFailure(message, ErrorClass.RESOURCE_LIMIT)
     if isinstance(error, ProcessExpired):
-        # Killed from outside (the kernel's out-of-memory killer sends SIGKILL); any other
-        # death is the parser failing on the file's contents.
-        killed = error.exitcode == -signal.SIGKILL
-        kind = ErrorClass.RESOURCE_LIMIT if killed else ErrorClass.CORRUPT
+        # SIGKILL comes from the kernel's out-of-memory killer, SIGABRT from PDFium when an
+        # allocation fails under the worker's cap (a decompression bomb); any other death is
+        # the parser failing on the file's contents.
+        out_of_memory = error.exitcode in (-signal.SIGKILL, -signal.SIGABRT)
+        kind = ErrorClass.RESOURCE_LIMIT if out_of_memory else ErrorClass.CORRUPT
         return ParseFailure(f"parser crashed (exit code {error.exitcode})", kind)
     # The boundary of third-party parsers: whatever else they raise comes from the file.
     return ParseFailure(f"{type(error).__name__}: {error}", ErrorClass.CORRUPT)
