@@ -20,6 +20,12 @@ from flows.tag_documents import ARTIFACT_TABLE, tag_documents_flow
 LIMITS = {"CLUSTER_NLP_FILE_TIMEOUT_S": "20", "CLUSTER_NLP_FILE_MEMORY_MB": "512"}
 
 
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """SQLite only: the faults are the files', and the flow tests cover both backends."""
+    return f"sqlite:///{tmp_path}/store.db"
+
+
 def children() -> set[int]:
     return {process.pid for process in psutil.Process().children(recursive=True)}
 
