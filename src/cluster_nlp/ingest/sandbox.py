@@ -63,23 +63,30 @@ def _cap_memory(memory_mb: int) -> None:
 def _parse(path: Path, engine: str, ocr: bool = True) -> ExtractedDocument | ParseFailure:
     try:
         return extract(path, engine=engine, ocr=ocr)
-    except ExtractionError as error:
-        return ParseFailure(str(error), error.error_class)
+    except (ExtractionError, MemoryError, RecursionError) as error:
+        # Classified here, so only plain data crosses back to the parent.
+        return _raised(error)
 
 
-def _failure(error: BaseException, limits: ParseLimits) -> ParseFailure:
-    """What a worker raised, or how it ended, as a one-line reason with its class."""
+def _raised(error: Exception) -> ParseFailure:
+    """What a parser raised, as a one-line reason with its class."""
     if isinstance(error, ExtractionError):
         return ParseFailure(str(error), error.error_class)
-    if isinstance(error, FutureTimeout):
-        message = f"timed out: parsing took longer than {limits.timeout_s:g} s"
-        return ParseFailure(message, ErrorClass.TIMEOUT)
     if isinstance(error, MemoryError):
         message = "out of memory: the file needs more than the worker's memory cap"
         return ParseFailure(message, ErrorClass.RESOURCE_LIMIT)
     if isinstance(error, RecursionError):
         message = "malformed PDF: structure nests too deeply to parse"
         return ParseFailure(message, ErrorClass.RESOURCE_LIMIT)
+    # The boundary of third-party parsers: whatever else they raise comes from the file.
+    return ParseFailure(f"{type(error).__name__}: {error}", ErrorClass.CORRUPT)
+
+
+def _failure(error: Exception, limits: ParseLimits) -> ParseFailure:
+    """How a worker's task ended badly, as a one-line reason with its class."""
+    if isinstance(error, FutureTimeout):
+        message = f"timed out: parsing took longer than {limits.timeout_s:g} s"
+        return ParseFailure(message, ErrorClass.TIMEOUT)
     if isinstance(error, ProcessExpired):
         # SIGKILL comes from the kernel's out-of-memory killer, SIGABRT from PDFium when an
         # allocation fails under the worker's cap (a decompression bomb); any other death is
@@ -87,8 +94,7 @@ def _failure(error: BaseException, limits: ParseLimits) -> ParseFailure:
         out_of_memory = error.exitcode in (-signal.SIGKILL, -signal.SIGABRT)
         kind = ErrorClass.RESOURCE_LIMIT if out_of_memory else ErrorClass.CORRUPT
         return ParseFailure(f"parser crashed (exit code {error.exitcode})", kind)
-    # The boundary of third-party parsers: whatever else they raise comes from the file.
-    return ParseFailure(f"{type(error).__name__}: {error}", ErrorClass.CORRUPT)
+    return _raised(error)
 
 
 def _too_large(path: Path, limits: ParseLimits) -> ParseFailure | None:
