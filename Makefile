@@ -33,3 +33,8 @@ $(STAMP): uv.lock pyproject.toml | uv
 	$(UV) sync --frozen --python 3.11
 	@rm -f .venv/.synced-*
 	@touch $@
+
+# Known vulnerabilities in the locked packages (needs the PyPI/OSV vulnerability database).
+.PHONY: audit
+audit: uv
+	@req=$$(mktemp) && $(UV) export --frozen --all-groups --no-emit-project --format requirements-txt -o $$req >/dev/null && $(UV) tool run pip-audit --strict --disable-pip --require-hashes -r $$req; status=$$?; rm -f $$req; exit $$status

@@ -175,6 +175,7 @@ def ingest_chunk(
             "document_id": item.document_id,
             "outcome": item.outcome.value,
             "error": item.error,
+            "error_class": item.error_class.value if item.error_class else None,
         }
         for item in summary.files
     ]
@@ -260,10 +261,12 @@ def run_table(
     """
     failed = {failure["item"]: failure for failure in failures}
 
-    def row(path: str, document: str, outcome: str, error: str | None) -> dict:
+    def row(
+        path: str, document: str, outcome: str, error: str | None, error_class: str | None
+    ) -> dict:
         failure = failed.pop(path, None) or failed.pop(document, None)
-        if failure:
-            outcome, error = f"failed: {failure['stage']}", failure["error"]
+        if failure:  # a stage that failed for good: its exception, not a class of file
+            outcome, error, error_class = f"failed: {failure['stage']}", failure["error"], None
         found = labels.get(document, {})
         return {
             "path": path_text(path),
@@ -272,6 +275,7 @@ def run_table(
             "labels": "; ".join(found.get("labels", [])),
             "needs_review": "; ".join(found.get("needs_review", [])),
             "error": error or "",
+            "error_class": error_class or "",
         }
 
     rows = []
@@ -279,14 +283,16 @@ def run_table(
         ingested = outcomes.get(item["path"], {})
         outcome = "known" if item["known"] else ingested.get("outcome", "failed")
         document = ingested.get("document_id") or item["sha256"] or ""
-        rows.append(row(item["path"], document, outcome, ingested.get("error")))
+        error, error_class = ingested.get("error"), ingested.get("error_class")
+        rows.append(row(item["path"], document, outcome, error, error_class))
     in_inbox = {item["sha256"] for item in files}
-    rows += [row("", document, "re-tagged", None) for document in sorted(tagged - in_inbox)]
-    rows += [row("", path_text(str(item)), "failed", None) for item in list(failed)]
+    rows += [row("", document, "re-tagged", None, None) for document in sorted(tagged - in_inbox)]
+    rows += [row("", path_text(str(item)), "failed", None, None) for item in list(failed)]
     return rows
 
 
 def _cell(text: str) -> str:
+    """Text for one table cell: a file name may hold newlines or pipes."""
     return " ".join(text.split()).replace("|", "\\|")
 
 
@@ -294,10 +300,11 @@ def failures_markdown(table: list[dict]) -> str:
     failed = [row for row in table if row["outcome"].startswith("failed")]
     if not failed:
         return ""
-    lines = ["", f"## Failures ({len(failed)})", "", "| file or document | stage | error |"]
-    lines.append("|---|---|---|")
+    lines = ["", f"## Failures ({len(failed)})", "", "| file or document | stage | class | error |"]
+    lines.append("|---|---|---|---|")
     lines += [
-        f"| {row['path'] or row['document']} | {row['outcome']} | {_cell(row['error'])} |"
+        f"| {_cell(row['path'] or row['document'])} | {row['outcome']} | {row['error_class']} "
+        f"| {_cell(row['error'])} |"
         for row in failed
     ]
     return "\n".join(lines) + "\n"
@@ -333,7 +340,10 @@ def tag_documents_flow(
     claims = {"owner": process_owner(run_id), "ttl_s": settings.claim_ttl_s}
     store = {"db": db, "store_id": store_identity(sessions), "claims": claims}
     limits = ParseLimits(
-        settings.file_timeout_s, settings.file_memory_mb, parse_workers or settings.workers
+        settings.file_timeout_s,
+        settings.file_memory_mb,
+        parse_workers or settings.workers,
+        max_file_mb=settings.file_max_mb,
     )
     try:
         files = scan(inbox, str(settings.staging_dir), db, engine, asdict(limits))

@@ -23,6 +23,22 @@ class DocumentStatus(StrEnum):
     NEEDS_OCR = "needs_ocr"
 
 
+class ErrorClass(StrEnum):
+    """Why a file could not be read: the closed set every failure is filed under.
+
+    docs/reliability.md says what each class means and what a user can do about it.
+    """
+
+    CORRUPT = "corrupt"  # a PDF whose structure the parsers cannot read, or that crashes them
+    ENCRYPTED = "encrypted"  # needs a password, or uses a security handler we cannot open
+    NOT_PDF = "not_pdf"  # named .pdf, but its bytes are something else (HTML, ZIP, PNG, ...)
+    EMPTY = "empty"  # 0 bytes, only whitespace, or a PDF without pages
+    TIMEOUT = "timeout"  # parsing ran past the per-file time limit
+    RESOURCE_LIMIT = "resource_limit"  # parsing needed more memory or nesting than allowed
+    TOO_LARGE = "too_large"  # the file is larger than the per-file size limit
+    UNSUPPORTED = "unsupported"  # not a document we read: type, encoding, not a regular file
+
+
 class PageStatus(StrEnum):
     OK = "ok"
     OCR = "ocr"  # text came from Tesseract, not from the PDF's text layer
@@ -121,6 +137,7 @@ class ExtractedDocument(Record):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     status: DocumentStatus
     error: str | None = None
+    error_class: ErrorClass | None = None
     title: str | None = None
     lang: str | None = None
     engine: str | None = None
@@ -142,8 +159,11 @@ class ExtractedDocument(Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> ExtractedDocument:
-        if self.status is DocumentStatus.FAILED and not self.error:
-            raise ValueError("a failed document needs an error")
+        failed = self.status is DocumentStatus.FAILED
+        if failed and not (self.error and self.error_class):
+            raise ValueError("a failed document needs an error and its error class")
+        if self.error_class and not failed:
+            raise ValueError("only a failed document has an error class")
         for passage in self.passages:
             if self.text[passage.start : passage.end] != passage.text:
                 raise ValueError(f"passage at {passage.start}:{passage.end} does not match text")

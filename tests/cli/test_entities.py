@@ -11,7 +11,14 @@ from typer.testing import CliRunner
 from cluster_nlp.cli import app
 from cluster_nlp.nlp.pipeline import extractor_version
 from cluster_nlp.nlp.train import TRAIN_CONFIG
-from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.records import (
+    DocumentStatus,
+    ErrorClass,
+    ExtractedDocument,
+    Page,
+    PageQuality,
+    Passage,
+)
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import failed_document, save_document
 from cluster_nlp.store.entities import load_entities
@@ -44,7 +51,9 @@ def db(tmp_path) -> str:
     sessions = open_store(url)
     for sha256 in (FIRST, TWIN, OTHER):
         save_document(sessions, stored_document(sha256), size_bytes=10)
-    save_document(sessions, failed_document("bad.pdf", FAILED, "not a PDF"), size_bytes=3)
+    save_document(
+        sessions, failed_document("bad.pdf", FAILED, "not a PDF", ErrorClass.NOT_PDF), size_bytes=3
+    )
     return url
 
 

@@ -15,6 +15,7 @@ from cluster_nlp.cli import app
 from cluster_nlp.records import (
     DocumentStatus,
     Entity,
+    ErrorClass,
     ExtractedDocument,
     GroupPrediction,
     Prediction,
@@ -76,7 +77,11 @@ def store(tmp_path: Path) -> str:
         ),
         size_bytes=100,
     )
-    save_document(sessions, failed_document("inbox/fake.pdf", FAILED, "not a PDF"), size_bytes=4)
+    save_document(
+        sessions,
+        failed_document("inbox/fake.pdf", FAILED, "not a PDF", ErrorClass.NOT_PDF),
+        size_bytes=4,
+    )
     found = [entity("Новосибирске", "RU-NVS"), entity("Томске", "RU-TOM"), entity("Технопарк")]
     save_entities(sessions, TAGGED, "ner-1", found)
     save_prediction(sessions, prediction("v1"))

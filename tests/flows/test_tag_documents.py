@@ -74,6 +74,10 @@ def test_inbox_is_tagged_bad_files_recorded_rerun_skips_new_model_retags(
     for name in bad_files:
         assert rows[name]["status"] == "failed" and rows[name]["error"]
         assert rows[name]["model_version"] is None
+    assert (rows["empty.pdf"]["error_class"], rows["fake.pdf"]["error_class"]) == (
+        "empty",
+        "not_pdf",
+    )
     for name, labels in good_files.items():
         row = rows[name]
         assert row["status"] == "ok" and row["model_version"] == "v1"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest import ExtractionError, extract
-from cluster_nlp.records import DocumentStatus, PageStatus
+from cluster_nlp.records import DocumentStatus, ErrorClass, PageStatus
 
 ENGINES = ["auto", "pdfium", "pdfplumber"]
 
@@ -123,17 +123,19 @@ def _truncated(path: Path, make_pdf) -> Path:
 
 
 BAD_INPUTS = [
-    ("empty.pdf", lambda path, make_pdf: path.write_bytes(b""), "empty file"),
+    ("empty.pdf", lambda path, make_pdf: path.write_bytes(b""), "empty file", ErrorClass.EMPTY),
     (
         "fake.pdf",
         lambda path, make_pdf: path.write_text("plain text, .pdf name", "utf-8"),
         "not a PDF",
+        ErrorClass.NOT_PDF,
     ),
-    ("truncated.pdf", lambda path, make_pdf: _truncated(path, make_pdf), ""),
+    ("truncated.pdf", lambda path, make_pdf: _truncated(path, make_pdf), "", ErrorClass.CORRUPT),
     (
         "locked.pdf",
         lambda path, make_pdf: make_pdf(path, [["Секретный текст."]], encrypt="secret"),
         "encrypted: needs a password",
+        ErrorClass.ENCRYPTED,
     ),
     (
         "no_pages.pdf",
@@ -143,28 +145,41 @@ BAD_INPUTS = [
             )
         ),
         "page tree",
+        ErrorClass.CORRUPT,
     ),
-    ("broken.pdf", lambda path, make_pdf: path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Cat"), ""),
+    (
+        "broken.pdf",
+        lambda path, make_pdf: path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Cat"),
+        "",
+        ErrorClass.CORRUPT,
+    ),
     (
         "report.docx",
         lambda path, make_pdf: path.write_bytes(b"PK\x03\x04 zip"),
         "unsupported file type .docx",
+        ErrorClass.UNSUPPORTED,
     ),
     (
         "latin1.txt",
         lambda path, make_pdf: path.write_bytes("Ключ".encode("cp1251")),
         "not valid UTF-8",
+        ErrorClass.UNSUPPORTED,
     ),
-    ("blank.md", lambda path, make_pdf: path.write_text("  \n\n \t\n", "utf-8"), "only whitespace"),
+    (
+        "blank.md",
+        lambda path, make_pdf: path.write_text("  \n\n \t\n", "utf-8"),
+        "only whitespace",
+        ErrorClass.EMPTY,
+    ),
 ]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(
-    ("name", "make", "message"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS]
+    ("name", "make", "message", "error_class"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS]
 )
-def test_unreadable_file_raises_one_clear_line(
-    tmp_path: Path, make_pdf, engine, name, make, message
+def test_unreadable_file_raises_one_clear_line_and_its_class(
+    tmp_path: Path, make_pdf, engine, name, make, message, error_class
 ):
     path = tmp_path / name
     make(path, make_pdf)
@@ -173,6 +188,7 @@ def test_unreadable_file_raises_one_clear_line(
     reason = str(raised.value)
     assert message in reason
     assert reason and "\n" not in reason and "Traceback" not in reason
+    assert raised.value.error_class is error_class
     if name in ("truncated.pdf", "broken.pdf"):
         assert reason.startswith(("malformed PDF", "no pages"))
 

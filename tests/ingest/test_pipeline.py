@@ -23,6 +23,7 @@ from cluster_nlp.ingest.pipeline import (
     text_extractor_version,
 )
 from cluster_nlp.ingest.sandbox import ParseLimits
+from cluster_nlp.records import ErrorClass
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import (
     document_summaries,
@@ -115,7 +116,12 @@ def test_a_failure_is_retried_once_the_ingestion_code_changes(
     note = inbox / "sub" / "note.md"
     digest = sha256_file(note)
     version = text_extractor_version() if recorded_by == "current" else "text-older"
-    save_document(sessions, failed_document(str(note), digest, "parser crashed"), 0, version)
+    save_document(
+        sessions,
+        failed_document(str(note), digest, "parser crashed", ErrorClass.CORRUPT),
+        0,
+        version,
+    )
 
     summary = ingest([note], sessions, limits=LIMITS)
     assert summary.files[0].outcome is (Outcome.INGESTED if parsed_again else Outcome.KNOWN)
@@ -262,10 +268,41 @@ def test_a_failure_is_retried_under_another_engine_or_larger_limits(
 ):
     note = inbox / "sub" / "note.md"
     digest = sha256_file(note)
-    failure = failed_document(str(note), digest, "timed out: parsing took longer than 5 s")
+    failure = failed_document(
+        str(note), digest, "timed out: parsing took longer than 5 s", ErrorClass.TIMEOUT
+    )
     save_document(sessions, failure, 0, text_extractor_version(), attempt=failed_under)
 
     limits = ParseLimits(timeout_s=timeout_s, memory_mb=memory_mb, workers=1)
     summary = ingest([note], sessions, engine=engine, limits=limits)
     assert summary.files[0].outcome is (Outcome.INGESTED if parsed_again else Outcome.KNOWN)
     assert (load_document(sessions, digest).status.value == "ok") is parsed_again
+
+
+def test_entries_that_are_not_regular_files_fail_as_unsupported_without_being_opened(
+    tmp_path: Path, sessions
+):
+    folder = tmp_path / "odd"
+    (folder / "folder.pdf").mkdir(parents=True)
+    (folder / "folder.pdf" / "inside.txt").write_text("Технопарк в Томске.\n", "utf-8")
+    os.mkfifo(folder / "pipe.pdf")  # opening it would block for ever
+    (folder / "dangling.pdf").symlink_to(folder / "gone.pdf")
+    (folder / "loop.pdf").symlink_to(folder / "loop.pdf")
+    (folder / "zero.pdf").symlink_to("/dev/zero")  # leads out of the folder: skipped
+
+    summary = ingest([folder], sessions, limits=LIMITS)
+
+    outcomes = {item.path.name: item for item in summary.files}
+    assert set(outcomes) == {"inside.txt", "pipe.pdf", "dangling.pdf", "loop.pdf"}
+    assert outcomes["inside.txt"].outcome is Outcome.INGESTED
+    for name, reason in (
+        ("pipe.pdf", "not a regular file: a FIFO"),
+        ("dangling.pdf", "No such file or directory"),
+        ("loop.pdf", "Too many levels of symbolic links"),
+    ):
+        assert outcomes[name].outcome is Outcome.FAILED
+        assert outcomes[name].error_class is ErrorClass.UNSUPPORTED
+        assert reason in outcomes[name].error
+    # Named on their own (as a flow's ingest task names its files), they fail the same way.
+    named = ingest([folder / "pipe.pdf", folder / "loop.pdf"], sessions, limits=LIMITS)
+    assert [item.error_class for item in named.files] == [ErrorClass.UNSUPPORTED] * 2

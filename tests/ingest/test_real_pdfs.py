@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest import ExtractionError, extract, ocr
-from cluster_nlp.records import DocumentStatus, ExtractedDocument, PageStatus
+from cluster_nlp.records import DocumentStatus, ErrorClass, ExtractedDocument, PageStatus
 
 pytestmark = pytest.mark.real_pdfs
 
@@ -64,6 +64,12 @@ EXPECTED: dict[str, DocumentStatus | str] = {
     "nasty/pypdf__git_image_only.pdf": NEEDS_OCR,
     "nasty/pdfjs__TrueType_without_cmap.pdf": NEEDS_OCR,
 }
+# The class each expected error message is filed under.
+CLASS_OF = {
+    "encrypted": ErrorClass.ENCRYPTED,
+    "malformed PDF": ErrorClass.CORRUPT,
+    "empty file": ErrorClass.EMPTY,
+}
 RUSSIAN = [name for name in EXPECTED if name.startswith("ru/")]
 BOOK = "en/pdfjs__freeculture.pdf"
 
@@ -95,6 +101,9 @@ def test_outcome_of_the_default_engine(real_pdfs: Path, name: str):
     if not isinstance(expected, DocumentStatus):  # (a StrEnum is a str too)
         assert isinstance(outcome, ExtractionError), f"expected an error, got {outcome!r:.200}"
         assert str(outcome).startswith(expected) and "\n" not in str(outcome)
+        assert outcome.error_class is next(
+            kind for start, kind in CLASS_OF.items() if expected.startswith(start)
+        )
         return
     assert isinstance(outcome, ExtractedDocument), outcome
     assert outcome.status is expected

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from cluster_nlp.records import (
     BBox,
     DocumentStatus,
+    ErrorClass,
     ExtractedDocument,
     Page,
     PageQuality,
     Passage,
     Table,
 )
-from cluster_nlp.store.db import StoreError, create_store_engine, migrate, open_store
+from cluster_nlp.store.db import (
+    StoreError,
+    alembic_config,
+    create_store_engine,
+    migrate,
+    open_store,
+)
 from cluster_nlp.store.documents import (
     document_summaries,
     failed_document,
@@ -31,7 +40,13 @@ from cluster_nlp.store.documents import (
     save_document,
     start_run,
 )
-from cluster_nlp.store.models import Base, DocumentPathRow, DocumentRow, PassageRow
+from cluster_nlp.store.models import (
+    Base,
+    DocumentPathRow,
+    DocumentRow,
+    PassageRow,
+    declared_in_models,
+)
 
 QUALITY = PageQuality(grade=1.0, letters=20, letter_ratio=0.8, cyrillic_ratio=1.0)
 
@@ -127,7 +142,11 @@ def test_remember_path_is_idempotent(sessions):
 
 
 def test_failed_document_row_keeps_reason(sessions):
-    save_document(sessions, failed_document("bad.pdf", SHA_B, "encrypted: needs a password"), 0)
+    save_document(
+        sessions,
+        failed_document("bad.pdf", SHA_B, "encrypted: needs a password", ErrorClass.ENCRYPTED),
+        0,
+    )
     stored = load_document(sessions, SHA_B)
     assert stored.status is DocumentStatus.FAILED
     assert stored.error == "encrypted: needs a password"
@@ -147,7 +166,7 @@ def test_failures_from_other_ingestion_code_are_parsed_again(
     sessions, stored_status: str, stored_version: str | None, retried: bool
 ):
     first = (
-        failed_document("bad.pdf", SHA_A, "timeout")
+        failed_document("bad.pdf", SHA_A, "timeout", ErrorClass.TIMEOUT)
         if stored_status == "failed"
         else make_document(SHA_A, path="bad.pdf")
     )
@@ -171,14 +190,52 @@ def test_migrations_match_the_models(store_url: str):
     engine = create_store_engine(store_url)
     migrate(engine)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(
+            connection, opts={"include_object": declared_in_models}
+        )
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+FAILURES_BEFORE_0006 = [
+    ("encrypted: needs a password", "encrypted"),
+    ("not a PDF: the file has no %PDF- header", "not_pdf"),
+    ("empty file (0 bytes)", "empty"),
+    ("timed out: parsing took longer than 120 s", "timeout"),
+    ("out of memory: the file needs more than the worker's memory cap", "resource_limit"),
+    ("unsupported file type .docx: expected .pdf, .txt or .md", "unsupported"),
+    ("not valid UTF-8 text: byte 0xca at offset 0", "unsupported"),
+    ("malformed PDF: pdfminer cannot parse it (Unexpected EOF)", "corrupt"),
+    ("parser crashed (exit code -11)", "corrupt"),
+]
+
+
+def test_migration_0006_files_every_stored_failure_under_a_class(store_url: str):
+    engine = create_store_engine(store_url)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    with engine.begin() as connection:
+        for number, (error, _) in enumerate(FAILURES_BEFORE_0006):
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, source_path, page_count, size_bytes, status,"
+                    " error, text, created_at, updated_at)"
+                    " VALUES (:id, 'x.pdf', 0, 0, 'failed', :error, '', :now, :now)"
+                ),
+                {"id": f"{number:064x}", "error": error, "now": datetime.now(UTC)},
+            )
+    migrate(engine)
+    sessions = open_store(store_url)
+    for number, (_, error_class) in enumerate(FAILURES_BEFORE_0006):
+        assert load_document(sessions, f"{number:064x}").error_class == error_class
 
 
 def test_known_ids_handles_more_than_one_chunk(sessions):
     ids = [f"{n:064x}" for n in range(1200)]
     for digest in ids[::400]:
-        save_document(sessions, failed_document("x.pdf", digest, "bad"), 0)
+        save_document(sessions, failed_document("x.pdf", digest, "bad", ErrorClass.CORRUPT), 0)
     assert known_ids(sessions, ids) == set(ids[::400])
 
 

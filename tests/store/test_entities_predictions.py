@@ -7,6 +7,7 @@ import pytest
 from cluster_nlp.records import (
     DocumentStatus,
     Entity,
+    ErrorClass,
     ExtractedDocument,
     GroupPrediction,
     Prediction,
@@ -33,7 +34,11 @@ def sessions(store_url: str):
             ),
             size_bytes=1,
         )
-    save_document(sessions, failed_document("bad.pdf", FAILED_ID, "empty file"), size_bytes=0)
+    save_document(
+        sessions,
+        failed_document("bad.pdf", FAILED_ID, "empty file", ErrorClass.EMPTY),
+        size_bytes=0,
+    )
     return sessions
 
 

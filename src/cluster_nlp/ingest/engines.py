@@ -41,7 +41,7 @@ from cluster_nlp.ingest.quality import (
 )
 from cluster_nlp.ingest.settings import engine_settings, ocr_settings, quality_settings
 from cluster_nlp.ingest.tables import GridTable, find_grid_tables, outside_tables
-from cluster_nlp.records import BBox, PageQuality, PageStatus, Table
+from cluster_nlp.records import BBox, ErrorClass, PageQuality, PageStatus, Table
 
 Engine = Literal["auto", "pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("auto", "pdfium", "pdfplumber")
@@ -104,7 +104,10 @@ def read_pdf(
 ) -> PdfReading:
     """Read a PDF's pages with ``engine``; raises ``ExtractionError`` when it cannot be read."""
     if engine not in ENGINES:
-        raise ExtractionError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
+        raise ExtractionError(
+            f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}",
+            ErrorClass.UNSUPPORTED,
+        )
     pdfium: PdfiumDocument | None = None
     plumber: PlumberDocument | None = None
     if engine != "pdfplumber":
@@ -116,7 +119,8 @@ def read_pdf(
             try:
                 plumber = PlumberDocument(data)
             except ExtractionError as plumber_error:
-                reason = pdfium_error if "encrypted" in str(pdfium_error) else plumber_error
+                encrypted = pdfium_error.error_class is ErrorClass.ENCRYPTED
+                reason = pdfium_error if encrypted else plumber_error
                 raise reason from pdfium_error
     else:
         plumber = PlumberDocument(data)
@@ -125,7 +129,9 @@ def read_pdf(
     try:
         count = len(pdfium if pdfium is not None else plumber)  # type: ignore[arg-type]
         if count == 0:
-            raise ExtractionError("no pages: the PDF's page tree is empty or broken")
+            raise ExtractionError(
+                "no pages: the PDF's page tree is empty or broken", ErrorClass.CORRUPT
+            )
         if max_pages is not None:
             count = min(count, max_pages)
         reader = _PageReader(engine, pdfium, plumber, lazy, use_ocr, data)

@@ -9,7 +9,7 @@ from cluster_nlp.ingest.document import assemble
 from cluster_nlp.ingest.engines import Engine, read_pdf
 from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.ingest.text_files import TEXT_SUFFIXES, read_text
-from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.records import ErrorClass, ExtractedDocument
 
 PDF_MAGIC = b"%PDF-"
 # The PDF header may follow some junk; readers look for it in the first kilobyte.
@@ -33,9 +33,11 @@ def extract(
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ExtractionError(f"cannot read the file: {error.strerror or error}") from error
+        raise ExtractionError(
+            f"cannot read the file: {error.strerror or error}", ErrorClass.UNSUPPORTED
+        ) from error
     if not data:
-        raise ExtractionError("empty file (0 bytes)")
+        raise ExtractionError("empty file (0 bytes)", ErrorClass.EMPTY)
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
@@ -45,7 +47,8 @@ def extract(
         reading = read_pdf(data, engine, ocr, max_pages)
         return assemble(str(path), digest, reading.pages, reading.title)
     if suffix == ".pdf":
-        raise ExtractionError("not a PDF: the file has no %PDF- header")
+        raise ExtractionError("not a PDF: the file has no %PDF- header", ErrorClass.NOT_PDF)
     raise ExtractionError(
-        f"unsupported file type {suffix or '(no extension)'}: expected .pdf, .txt or .md"
+        f"unsupported file type {suffix or '(no extension)'}: expected .pdf, .txt or .md",
+        ErrorClass.UNSUPPORTED,
     )

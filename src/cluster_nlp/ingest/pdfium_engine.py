@@ -22,6 +22,7 @@ from cluster_nlp.ingest.layout import Word
 from cluster_nlp.ingest.pages import RawPage, dominant_direction
 from cluster_nlp.ingest.settings import table_settings
 from cluster_nlp.ingest.tables import Rule, rule_from_segment
+from cluster_nlp.records import ErrorClass
 
 ENGINE = "pdfium"
 _SPACES = " \t\n\r\x0b\x0c\x00\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000"
@@ -33,14 +34,21 @@ _FORM_DEPTH = 4
 
 _ENCRYPTION_ERRORS = (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY)
 _OPEN_ERRORS = {
-    pdfium_c.FPDF_ERR_PASSWORD: "encrypted: needs a password",
-    pdfium_c.FPDF_ERR_SECURITY: "encrypted: unsupported security handler",
-    pdfium_c.FPDF_ERR_FORMAT: "malformed PDF: not a valid PDF structure",
-    pdfium_c.FPDF_ERR_FILE: "cannot read the file",
-    pdfium_c.FPDF_ERR_PAGE: "malformed PDF: page tree or page content is broken",
+    pdfium_c.FPDF_ERR_PASSWORD: ("encrypted: needs a password", ErrorClass.ENCRYPTED),
+    pdfium_c.FPDF_ERR_SECURITY: ("encrypted: unsupported security handler", ErrorClass.ENCRYPTED),
+    pdfium_c.FPDF_ERR_FORMAT: ("malformed PDF: not a valid PDF structure", ErrorClass.CORRUPT),
+    pdfium_c.FPDF_ERR_FILE: ("cannot read the file", ErrorClass.CORRUPT),
+    pdfium_c.FPDF_ERR_PAGE: (
+        "malformed PDF: page tree or page content is broken",
+        ErrorClass.CORRUPT,
+    ),
     # A failure that sets no error: the file parses but has no usable page tree.
-    pdfium_c.FPDF_ERR_SUCCESS: "malformed PDF: no readable page tree",
+    pdfium_c.FPDF_ERR_SUCCESS: ("malformed PDF: no readable page tree", ErrorClass.CORRUPT),
 }
+_UNKNOWN_OPEN_ERROR = (
+    "malformed PDF: broken structure or no readable page tree",
+    ErrorClass.CORRUPT,
+)
 
 
 @dataclass(frozen=True)
@@ -85,10 +93,7 @@ class PdfiumDocument:
             # error left by an earlier file must not be reported for an unencrypted one.
             if code in _ENCRYPTION_ERRORS and b"/Encrypt" not in data:
                 code = None
-            reason = _OPEN_ERRORS.get(
-                code, "malformed PDF: broken structure or no readable page tree"
-            )
-            raise ExtractionError(reason) from error
+            raise ExtractionError(*_OPEN_ERRORS.get(code, _UNKNOWN_OPEN_ERROR)) from error
 
     def __len__(self) -> int:
         return len(self._pdf)
@@ -107,7 +112,9 @@ class PdfiumDocument:
         try:
             page = self._pdf[index]
         except pypdfium2.PdfiumError as error:
-            raise ExtractionError(f"page {index + 1} cannot be loaded: {error}") from error
+            raise ExtractionError(
+                f"page {index + 1} cannot be loaded: {error}", ErrorClass.CORRUPT
+            ) from error
         try:
             frame = _frame(page)
             textpage = page.get_textpage()
@@ -127,14 +134,18 @@ class PdfiumDocument:
         try:
             page = self._pdf[index]
         except pypdfium2.PdfiumError as error:
-            raise ExtractionError(f"page {index + 1} cannot be loaded: {error}") from error
+            raise ExtractionError(
+                f"page {index + 1} cannot be loaded: {error}", ErrorClass.CORRUPT
+            ) from error
         try:
             width, height = page.get_size()
             scale = min(dpi / 72, (max_pixels / max(width * height, 1.0)) ** 0.5)
             bitmap = page.render(scale=scale, grayscale=True)
             return bitmap.to_pil(), scale
         except pypdfium2.PdfiumError as error:
-            raise ExtractionError(f"page {index + 1} cannot be rendered: {error}") from error
+            raise ExtractionError(
+                f"page {index + 1} cannot be rendered: {error}", ErrorClass.CORRUPT
+            ) from error
         finally:
             page.close()
 

@@ -8,6 +8,7 @@ that the summary counts, and a bad file never stops the run.
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
 from cluster_nlp.pathtext import path_text
-from cluster_nlp.records import DocumentStatus
+from cluster_nlp.records import DocumentStatus, ErrorClass
 from cluster_nlp.store.documents import (
     SessionFactory,
     failed_document,
@@ -48,6 +49,7 @@ class FileOutcome:
     outcome: Outcome
     document_id: str | None = None
     error: str | None = None
+    error_class: ErrorClass | None = None
 
     @property
     def shown_path(self) -> str:
@@ -74,26 +76,40 @@ class InputPathError(ValueError):
     """A path given by the user does not exist or is not a file or folder."""
 
 
+class NotRegularFile(OSError):
+    """A FIFO, device or socket: never opened, since reading one may block or never end."""
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop leads nowhere: kept, so its failure is recorded
+        return True
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Supported files under ``paths`` (folders recursively), sorted, each once.
 
     Links that lead outside the folder they were found in are skipped, so a folder handed in
-    cannot pull in files from elsewhere on the machine.
+    cannot pull in files from elsewhere on the machine. Folders are walked, whatever their
+    name; other entries with a supported name (FIFOs, devices, dangling or looping links) are
+    listed, so that hashing them records why they cannot be read.
     """
     found: dict[Path, None] = {}
     for given in paths:
-        if given.is_file():
+        if not given.is_dir():
+            # A link or special file named on its own is listed: hashing it says what is wrong.
+            if not (given.exists() or given.is_symlink()):
+                raise InputPathError(f"no such file or folder: {given}")
             found[given] = None
             continue
-        if not given.is_dir():
-            raise InputPathError(f"no such file or folder: {given}")
         root = given.resolve()
         for candidate in sorted(given.rglob("*")):
-            if candidate.suffix.lower() not in SUPPORTED_SUFFIXES or not candidate.is_file():
+            if candidate.suffix.lower() not in SUPPORTED_SUFFIXES or candidate.is_dir():
                 continue
             if any(part.startswith(".") for part in candidate.relative_to(given).parts):
                 continue
-            if not candidate.resolve().is_relative_to(root):
+            if not _inside(candidate, root):
                 continue
             found[candidate] = None
     return list(found)
@@ -124,6 +140,11 @@ def parse_attempt(engine: str, limits: ParseLimits) -> dict:
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256; ``OSError`` (``NotRegularFile`` included) when it cannot be read."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
+        raise NotRegularFile(f"not a regular file: a {kind}")
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(HASH_CHUNK):
@@ -158,7 +179,11 @@ def ingest(
         try:
             hashes[path] = sha256_file(path)
         except OSError as error:
-            record(FileOutcome(path, Outcome.FAILED, error=one_line(f"cannot read: {error}")))
+            # A listed path that cannot be opened (a FIFO, a dangling link) is no document.
+            message = one_line(f"cannot read: {error.strerror or error}")
+            record(
+                FileOutcome(path, Outcome.FAILED, error=message, error_class=ErrorClass.UNSUPPORTED)
+            )
 
     extractor = text_extractor_version()
     attempt = parse_attempt(engine, limits)
@@ -180,7 +205,9 @@ def ingest(
         digest = by_path[result.path]
         copies = to_parse[digest][1:]
         shown = path_text(result.path)
-        document = result.document or failed_document(shown, digest, result.error)
+        document = result.document or failed_document(
+            shown, digest, result.error, result.error_class
+        )
         document = document.model_copy(update={"path": shown, "sha256": digest})
         saved = save_document(
             sessions,
@@ -200,7 +227,15 @@ def ingest(
             DocumentStatus.FAILED: Outcome.FAILED,
             DocumentStatus.NEEDS_OCR: Outcome.NEEDS_OCR,
         }[document.status]
-        record(FileOutcome(result.path, outcome, document_id=digest, error=document.error))
+        record(
+            FileOutcome(
+                result.path,
+                outcome,
+                document_id=digest,
+                error=document.error,
+                error_class=document.error_class,
+            )
+        )
 
     finish_run(sessions, run_id, "failed" if summary.failed else "ok", summary.counts)
     return summary

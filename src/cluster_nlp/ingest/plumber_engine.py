@@ -20,6 +20,7 @@ from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.ingest.layout import Word
 from cluster_nlp.ingest.pages import RawPage, dominant_direction
 from cluster_nlp.ingest.tables import GridTable, is_data_table
+from cluster_nlp.records import ErrorClass
 
 ENGINE = "pdfplumber"
 X_TOLERANCE = 1.5
@@ -32,14 +33,20 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 _PAGE_ERRORS = (PdfminerException, PDFException, PSException)
 
 
-def _reason(error: BaseException) -> str:
+def _failure(error: BaseException, where: str = "") -> ExtractionError:
+    """The one-line reason and class of what pdfminer (or pdfplumber around it) raised."""
     cause = error.args[0] if isinstance(error, PdfminerException) and error.args else error
     detail = " ".join(str(cause).split()) or type(cause).__name__
     if isinstance(cause, PDFPasswordIncorrect):
-        return "encrypted: needs a password"
+        return ExtractionError(f"{where}encrypted: needs a password", ErrorClass.ENCRYPTED)
     if isinstance(cause, PDFEncryptionError):
-        return f"encrypted: pdfminer cannot decrypt it ({detail[:200]})"
-    return f"malformed PDF: pdfminer cannot parse it ({detail[:200]})"
+        message = f"{where}encrypted: pdfminer cannot decrypt it ({detail[:200]})"
+        return ExtractionError(message, ErrorClass.ENCRYPTED)
+    if isinstance(cause, MemoryError | RecursionError):
+        message = f"{where}too deep or too big for pdfminer ({type(cause).__name__})"
+        return ExtractionError(message, ErrorClass.RESOURCE_LIMIT)
+    message = f"{where}malformed PDF: pdfminer cannot parse it ({detail[:200]})"
+    return ExtractionError(message, ErrorClass.CORRUPT)
 
 
 class PlumberDocument:
@@ -52,7 +59,7 @@ class PlumberDocument:
         # pdfminer raises many types on broken files (syntax, key, type, value, recursion
         # errors); each is turned into one clear line here, at the boundary of the library.
         except Exception as error:
-            raise ExtractionError(_reason(error)) from error
+            raise _failure(error) from error
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -105,7 +112,7 @@ class PlumberDocument:
                 dominant_direction(directions),
             )
         except _PAGE_ERRORS as error:
-            raise ExtractionError(f"page {index + 1}: {_reason(error)}") from error
+            raise _failure(error, f"page {index + 1}: ") from error
         finally:
             page.close()
 
@@ -115,7 +122,7 @@ class PlumberDocument:
         try:
             return self._tables(page, page.bbox[0], page.bbox[1])
         except _PAGE_ERRORS as error:
-            raise ExtractionError(f"page {index + 1}: {_reason(error)}") from error
+            raise _failure(error, f"page {index + 1}: ") from error
         finally:
             page.close()
 

@@ -13,7 +13,7 @@ from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.ingest.hyphenation import join_lines
 from cluster_nlp.ingest.pages import Block, PageText
 from cluster_nlp.ingest.quality import grade
-from cluster_nlp.records import PageStatus
+from cluster_nlp.records import ErrorClass, PageStatus
 
 ENGINE = "text"
 TEXT_SUFFIXES = (".txt", ".md")
@@ -28,7 +28,8 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ExtractionError(
-            f"not valid UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}"
+            f"not valid UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}",
+            ErrorClass.UNSUPPORTED,
         ) from error
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -37,7 +38,7 @@ def read_text(data: bytes, markdown: bool) -> PageText:
     """The file as one page of blocks; raises ``ExtractionError`` when it holds no text."""
     text = decode(data)
     if not text.strip():
-        raise ExtractionError("empty text: the file holds only whitespace")
+        raise ExtractionError("empty text: the file holds only whitespace", ErrorClass.EMPTY)
     blocks = _markdown_blocks(text) if markdown else _paragraphs(text)
     page_text = "\n\n".join(block.text for block in blocks)
     return PageText(

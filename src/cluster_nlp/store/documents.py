@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from cluster_nlp.records import (
     DocumentStatus,
+    ErrorClass,
     ExtractedDocument,
     Page,
     Passage,
@@ -132,6 +133,7 @@ def _document_fields(document: ExtractedDocument) -> dict:
         "page_count": document.page_count,
         "status": document.status.value,
         "error": document.error,
+        "error_class": document.error_class.value if document.error_class else None,
         "engine": document.engine,
         "text": document.text,
         # The part tables' columns are the records' fields (tables are kept per page).
@@ -205,8 +207,16 @@ def save_document(
     return True
 
 
-def failed_document(path: str, sha256: str, error: str) -> ExtractedDocument:
-    return ExtractedDocument(path=path, sha256=sha256, status=DocumentStatus.FAILED, error=error)
+def failed_document(
+    path: str, sha256: str, error: str, error_class: ErrorClass
+) -> ExtractedDocument:
+    return ExtractedDocument(
+        path=path,
+        sha256=sha256,
+        status=DocumentStatus.FAILED,
+        error=error,
+        error_class=error_class,
+    )
 
 
 def load_document(sessions: SessionFactory, document_id: str) -> ExtractedDocument | None:
@@ -230,6 +240,7 @@ def load_document(sessions: SessionFactory, document_id: str) -> ExtractedDocume
             sha256=row.id,
             status=DocumentStatus(row.status),
             error=row.error,
+            error_class=row.error_class,
             title=row.title,
             lang=row.lang,
             engine=row.engine,
@@ -265,6 +276,7 @@ def document_summaries(sessions: SessionFactory) -> list[dict]:
                 DocumentRow.lang,
                 DocumentRow.page_count,
                 DocumentRow.error,
+                DocumentRow.error_class,
                 DocumentRow.replaces_id,
                 DocumentRow.created_at,
             ).order_by(DocumentRow.created_at.desc(), DocumentRow.id)

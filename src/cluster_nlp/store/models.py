@@ -40,6 +40,8 @@ class DocumentRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    # Why a failed file could not be read: a value of ``records.ErrorClass``.
+    error_class: Mapped[str | None] = mapped_column(String(16))
     engine: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
     # Which ingestion code produced this row: a failure under older code is tried again.
@@ -293,3 +295,16 @@ class PassageVectorRow(Base):
     )
     engine: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Full-text search lives in SQL the ORM cannot declare: SQLite's FTS5 table (and the shadow
+# tables FTS5 makes) and PostgreSQL's generated tsvector column with its index (migration 0007).
+FULL_TEXT_TABLE_PREFIX = "documents_fts"
+FULL_TEXT_NAMES = {"search_vector", "ix_documents_search_vector"}
+
+
+def declared_in_models(object_, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Alembic's ``include_object``: leave out the full-text objects the models do not declare."""
+    if type_ == "table" and name and name.startswith(FULL_TEXT_TABLE_PREFIX):
+        return False
+    return name not in FULL_TEXT_NAMES

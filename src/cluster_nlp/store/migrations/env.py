@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from cluster_nlp.store.models import Base
+from cluster_nlp.store.models import Base, declared_in_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,10 @@ def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=declared_in_models,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -21,7 +24,10 @@ def run_migrations() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.begin() as own_connection:
         context.configure(
-            connection=own_connection, target_metadata=target_metadata, render_as_batch=True
+            connection=own_connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=declared_in_models,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -2,7 +2,7 @@
 vectors, and full-text search over documents (SQLite FTS5 or PostgreSQL tsvector)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07
 """
 
