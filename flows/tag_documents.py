@@ -27,7 +27,15 @@ from cluster_nlp.atomic_files import write_atomically
 from cluster_nlp.classify.predict import Predictor, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
-from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows
+from cluster_nlp.export import (
+    ENTITIES_TABLE,
+    ExportFormat,
+    NameLanguage,
+    document_rows,
+    entity_rows,
+    tags_table,
+    write_table,
+)
 from cluster_nlp.inbox import local_inbox, scan_inbox
 from cluster_nlp.ingest.pipeline import ingest, parse_attempt, text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
@@ -223,21 +231,25 @@ def tag_chunk(
 
 
 @task(name="export", cache_policy=NO_CACHE, **RETRIES)
-def export_outputs(db: str, out: str, model_version: str) -> dict:
-    """tags.jsonl, tags.csv and entities.csv; returns their paths and each document's labels."""
+def export_outputs(db: str, out: str, model_version: str, taxonomy: str | None) -> dict:
+    """tags.jsonl (label ids), tags.csv (Russian names, UTF-8 with a BOM) and entities.csv;
+    returns their paths and each document's labels."""
     sessions = open_store(db)
     folder = Path(out)
-    rows = document_rows(sessions, model_version)
-    for name, content, fmt in (
-        ("tags.jsonl", rows, ExportFormat.JSONL),
-        ("tags.csv", rows, ExportFormat.CSV),
-        ("entities.csv", entity_rows(sessions), ExportFormat.CSV),
+    labels_file = load_taxonomy(taxonomy)
+    rows = document_rows(sessions, model_version, labels_file, NameLanguage.ID)
+    named = document_rows(sessions, model_version, labels_file, NameLanguage.RU)
+    tags = tags_table(labels_file)
+    for name, content, table, fmt in (
+        ("tags.jsonl", rows, tags, ExportFormat.JSONL),
+        ("tags.csv", named, tags, ExportFormat.CSV),
+        ("entities.csv", entity_rows(sessions), ENTITIES_TABLE, ExportFormat.CSV),
     ):
-        write_rows(content, fmt, folder / name)
+        write_table(content, table, fmt, folder / name)
     labels = {
         row["id"]: {
             "labels": [label for group in GROUPS for label in row[group]],
-            "needs_review": row["needs_review"],
+            "needs_review": row["uncertain_labels"] + row["close_labels"],
         }
         for row in rows
     }
@@ -360,7 +372,7 @@ def tag_documents_flow(
             **store,
         )
         failures += extract_failures + tag_failures
-        exported = export_outputs(db, out, predictor.version)
+        exported = export_outputs(db, out, predictor.version, taxonomy)
 
         tagged_ids = {document for chunk in tagged for document in chunk["tagged"]}
         new_ids = {
