@@ -1,4 +1,4 @@
-"""Prefect flow: inbox -> ingest -> entities -> tags -> exports -> artifacts.
+"""Prefect flow: inbox -> ingest -> entities -> tags -> exports, summary and report -> artifacts.
 
 Thin by design: each task takes paths, content hashes and version strings, calls one
 ``cluster_nlp`` function on a chunk of documents and returns small records. The store decides
@@ -43,7 +43,13 @@ from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
 from cluster_nlp.pathtext import path_text
 from cluster_nlp.registry import current_version, load_version
-from cluster_nlp.report import drift_markdown, previous_statistics, run_statistics
+from cluster_nlp.report import (
+    previous_statistics,
+    report_html,
+    run_statistics,
+    store_overview,
+    summary_markdown,
+)
 from cluster_nlp.store.claims import claimed, process_owner
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import finish_run, start_run, store_identity
@@ -254,7 +260,7 @@ def export_outputs(db: str, out: str, model_version: str, taxonomy: str | None) 
         for row in rows
     }
     paths = {name: str(folder / name) for name in ("tags.jsonl", "tags.csv", "entities.csv")}
-    return {"paths": paths, "labels": labels}
+    return {"paths": paths, "labels": labels, "store": store_overview(rows, labels_file, folder)}
 
 
 def run_table(
@@ -388,10 +394,12 @@ def tag_documents_flow(
             "outcomes": counts,
             "failed": sum(row["outcome"].startswith("failed") for row in table),
         }
-        summary = drift_markdown(statistics, previous_statistics(sessions, RUN_KIND, run_id))
+        history = previous_statistics(sessions, RUN_KIND, run_id)
+        summary = summary_markdown(statistics, history, exported["store"])
         summary += failures_markdown(table)
-        summary_path = Path(out) / "summary.md"
+        summary_path, report_path = Path(out) / "summary.md", Path(out) / "report.html"
         write_atomically(summary_path, summary)
+        write_atomically(report_path, report_html(statistics, history, exported["store"]))
         finish_run(sessions, run_id, "ok", statistics)
     except Exception:
         finish_run(sessions, run_id, "failed", {})
@@ -415,7 +423,11 @@ def tag_documents_flow(
         "needs_review": sum(chunk["needs_review"] for chunk in tagged),
         # an ingestion failure's item is a path, which need not be valid UTF-8
         "failures": [{**failure, "item": path_text(failure["item"])} for failure in failures],
-        "outputs": {**exported["paths"], "summary.md": str(summary_path)},
+        "outputs": {
+            **exported["paths"],
+            "summary.md": str(summary_path),
+            "report.html": str(report_path),
+        },
     }
     get_run_logger().info(
         "run %s: %s files, %s, tagged %s, %s failures",
