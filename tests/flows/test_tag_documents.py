@@ -89,7 +89,7 @@ def test_inbox_is_tagged_bad_files_recorded_rerun_skips_new_model_retags(
     assert any(re.search("[а-яА-Я]", row["region_names"]) for row in named)
     report = (out / "report.html").read_text("utf-8")
     assert "<svg" in report and "<script" not in report
-    with open(out / "entities.csv", encoding="utf-8") as handle:
+    with open(out / "entities.csv", encoding="utf-8-sig") as handle:
         entities = list(csv.DictReader(handle))
     assert {row["document_id"] for row in entities} <= {row["id"] for row in rows.values()}
     assert "No earlier run" in (out / "summary.md").read_text("utf-8")
