@@ -296,7 +296,7 @@ def _drift_markdown(result: Drift | None) -> list[str]:
     return lines
 
 
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 18, 260
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 760, 18, 330
 
 
 def bar_chart(title: str, items: list[tuple[str, int]]) -> dict:
