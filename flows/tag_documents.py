@@ -1,4 +1,4 @@
-"""Prefect flow: inbox -> ingest -> entities -> tags -> exports -> artifacts.
+"""Prefect flow: inbox -> ingest -> entities -> tags -> exports, summary and report -> artifacts.
 
 Thin by design: each task takes paths, content hashes and version strings, calls one
 ``cluster_nlp`` function on a chunk of documents and returns small records. The store decides
@@ -27,7 +27,15 @@ from cluster_nlp.atomic_files import write_atomically
 from cluster_nlp.classify.predict import Predictor, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
-from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows
+from cluster_nlp.export import (
+    ENTITIES_TABLE,
+    ExportFormat,
+    NameLanguage,
+    document_rows,
+    entity_rows,
+    tags_table,
+    write_table,
+)
 from cluster_nlp.inbox import local_inbox, scan_inbox
 from cluster_nlp.ingest.pipeline import ingest, parse_attempt, text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
@@ -35,7 +43,13 @@ from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
 from cluster_nlp.pathtext import path_text
 from cluster_nlp.registry import current_version, load_version
-from cluster_nlp.report import drift_markdown, previous_statistics, run_statistics
+from cluster_nlp.report import (
+    previous_statistics,
+    report_html,
+    run_statistics,
+    store_overview,
+    summary_markdown,
+)
 from cluster_nlp.store.claims import claimed, process_owner
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import finish_run, start_run, store_identity
@@ -224,26 +238,30 @@ def tag_chunk(
 
 
 @task(name="export", cache_policy=NO_CACHE, **RETRIES)
-def export_outputs(db: str, out: str, model_version: str) -> dict:
-    """tags.jsonl, tags.csv and entities.csv; returns their paths and each document's labels."""
+def export_outputs(db: str, out: str, model_version: str, taxonomy: str | None) -> dict:
+    """tags.jsonl (label ids), tags.csv (Russian names, UTF-8 with a BOM) and entities.csv;
+    returns their paths and each document's labels."""
     sessions = open_store(db)
     folder = Path(out)
-    rows = document_rows(sessions, model_version)
-    for name, content, fmt in (
-        ("tags.jsonl", rows, ExportFormat.JSONL),
-        ("tags.csv", rows, ExportFormat.CSV),
-        ("entities.csv", entity_rows(sessions), ExportFormat.CSV),
+    labels_file = load_taxonomy(taxonomy)
+    rows = document_rows(sessions, model_version, labels_file, NameLanguage.ID)
+    named = document_rows(sessions, model_version, labels_file, NameLanguage.RU)
+    tags = tags_table(labels_file)
+    for name, content, table, fmt in (
+        ("tags.jsonl", rows, tags, ExportFormat.JSONL),
+        ("tags.csv", named, tags, ExportFormat.CSV),
+        ("entities.csv", entity_rows(sessions), ENTITIES_TABLE, ExportFormat.CSV),
     ):
-        write_rows(content, fmt, folder / name)
+        write_table(content, table, fmt, folder / name)
     labels = {
         row["id"]: {
             "labels": [label for group in GROUPS for label in row[group]],
-            "needs_review": row["needs_review"],
+            "needs_review": row["uncertain_labels"] + row["close_labels"],
         }
         for row in rows
     }
     paths = {name: str(folder / name) for name in ("tags.jsonl", "tags.csv", "entities.csv")}
-    return {"paths": paths, "labels": labels}
+    return {"paths": paths, "labels": labels, "store": store_overview(rows, labels_file, folder)}
 
 
 def run_table(
@@ -370,7 +388,7 @@ def tag_documents_flow(
             **store,
         )
         failures += extract_failures + tag_failures
-        exported = export_outputs(db, out, predictor.version)
+        exported = export_outputs(db, out, predictor.version, taxonomy)
 
         tagged_ids = {document for chunk in tagged for document in chunk["tagged"]}
         new_ids = {
@@ -386,10 +404,12 @@ def tag_documents_flow(
             "outcomes": counts,
             "failed": sum(row["outcome"].startswith("failed") for row in table),
         }
-        summary = drift_markdown(statistics, previous_statistics(sessions, RUN_KIND, run_id))
+        history = previous_statistics(sessions, RUN_KIND, run_id)
+        summary = summary_markdown(statistics, history, exported["store"])
         summary += failures_markdown(table)
-        summary_path = Path(out) / "summary.md"
+        summary_path, report_path = Path(out) / "summary.md", Path(out) / "report.html"
         write_atomically(summary_path, summary)
+        write_atomically(report_path, report_html(statistics, history, exported["store"]))
         finish_run(sessions, run_id, "ok", statistics)
     except Exception:
         finish_run(sessions, run_id, "failed", {})
@@ -413,7 +433,11 @@ def tag_documents_flow(
         "needs_review": sum(chunk["needs_review"] for chunk in tagged),
         # an ingestion failure's item is a path, which need not be valid UTF-8
         "failures": [{**failure, "item": path_text(failure["item"])} for failure in failures],
-        "outputs": {**exported["paths"], "summary.md": str(summary_path)},
+        "outputs": {
+            **exported["paths"],
+            "summary.md": str(summary_path),
+            "report.html": str(report_path),
+        },
     }
     get_run_logger().info(
         "run %s: %s files, %s, tagged %s, %s failures",

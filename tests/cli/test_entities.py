@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
+from cluster_nlp.cli.entities import _short_value
 from cluster_nlp.nlp.pipeline import extractor_version
 from cluster_nlp.nlp.train import TRAIN_CONFIG
 from cluster_nlp.records import (
@@ -240,3 +241,17 @@ def test_train_ner_trains_compares_and_records_defaults(tmp_path, monkeypatch):
     chosen = summary["en"]["chosen"]
     assert f"en:\n  pipeline: {chosen}" in recorded
     assert ("model: ner/v1/en" in recorded) == (chosen != "rules")
+
+
+@pytest.mark.parametrize(
+    ("normalized", "shown"),
+    [
+        ({"amount": 300000000.0, "currency": "RUB"}, "300000000 RUB"),
+        ({"amount": 1.5e9, "currency": "USD"}, "1500000000 USD"),
+        ({"amount": 2.5, "currency": None}, "2.5"),
+        ({"code": "RU-NVS", "name": "Новосибирск"}, "RU-NVS Новосибирск"),
+        (None, ""),
+    ],
+)
+def test_amounts_are_shown_in_digits_not_exponents(normalized, shown):
+    assert _short_value(normalized) == shown

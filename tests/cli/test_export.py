@@ -1,4 +1,4 @@
-"""``export``: one row per stored document, as JSONL, CSV or Parquet, to stdout or a file."""
+"""``export``: one row per stored document (or entity), as JSONL, CSV, Parquet or Excel."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
@@ -93,38 +94,68 @@ def export(*args: str):
 
 
 def test_jsonl_to_stdout_has_one_row_per_document(store: str):
-    result = export("--db", store, "--model", "v1")
+    result = export("--db", store, "--model", "v1", "--names", "id")
     assert result.exit_code == 0, result.output
     rows = {row["id"]: row for row in map(json.loads, result.stdout.splitlines())}
     assert set(rows) == {TAGGED, FAILED}
     tagged, failed = rows[TAGGED], rows[FAILED]
     assert (tagged["path"], tagged["status"]) == ("inbox/report.pdf", "ok")
     assert tagged["formation_type"] == ["territorial"]
-    assert tagged["functions_scores"] == {"startup_support": 0.55}
-    assert tagged["needs_review"] == ["startup_support"]
+    assert (tagged["startup_support_score"], tagged["startup_support_threshold"]) == (0.55, 0.5)
+    assert tagged["uncertain_labels"] == ["startup_support"] and tagged["close_labels"] == []
     assert tagged["regions"] == ["RU-NVS", "RU-TOM"]
-    assert set(tagged["top_entities"]) == {"LOC:Новосибирске", "LOC:Томске", "LOC:Технопарк"}
+    assert set(tagged["top_entities"]) == {"LOC:Новосибирск", "LOC:Томск", "LOC:Технопарк"}
     assert (failed["status"], failed["error"], failed["functions"]) == ("failed", "not a PDF", [])
 
 
 def test_csv_to_a_file_keeps_each_cell_one_value(store: str, tmp_path: Path):
     out = tmp_path / "exports" / "tags.csv"
-    result = export("--format", "csv", "--db", store, "--model", "v1", "--out", str(out))
+    result = export("--db", store, "--model", "v1", "--out", str(out), "--separator", ";")
     assert result.exit_code == 0 and "2 documents" in result.output
-    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text("utf-8")))}
-    assert rows[TAGGED]["regions"] == "RU-NVS; RU-TOM"
-    assert json.loads(rows[TAGGED]["formation_type_scores"]) == {"territorial": 0.9}
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    text = out.read_text("utf-8-sig")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(text), delimiter=";")}
+    assert rows[TAGGED]["region_names"] == "Новосибирская область; Томская область"
+    assert rows[TAGGED]["formation_type"] == "инновационный территориальный кластер"
+    assert rows[TAGGED]["territorial_score"] == "0.9"
     assert rows[FAILED]["functions"] == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.csv", "--format", "jsonl"], "--format jsonl disagrees with 'x.csv'"),
+        (["--out", "x.txt"], "cannot tell the format of 'x.txt'"),
+        (["--format", "xml"], "--format 'xml': use jsonl, csv, parquet or xlsx"),
+        (["--names", "de"], "--names 'de': use ru, en or id"),
+        (["--table", "all", "--out", "x.csv"], "--table all needs an Excel workbook"),
+    ],
+)
+def test_contradictory_options_are_refused_in_one_line(store: str, tmp_path: Path, args, message):
+    result = export("--db", store, "--model", "v1", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "x.csv").exists() and not Path("x.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "sheets"), [("all", ["tags", "entities"]), ("entities", ["entities"])]
+)
+def test_excel_workbooks(store: str, tmp_path: Path, table: str, sheets: list[str]):
+    out = tmp_path / "export.xlsx"
+    result = export("--db", store, "--model", "v1", "--out", str(out), "--table", table)
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == sheets
+    entities = list(workbook["entities"].values)
+    assert entities[0][:3] == ("document_id", "path", "title")
+    assert {row[1] for row in entities[1:]} == {"inbox/report.pdf"}
 
 
 def test_parquet_needs_a_file_and_reads_back(store: str, tmp_path: Path):
     refused = export("--format", "parquet", "--db", store, "--model", "v1")
     assert refused.exit_code == 2 and "give --out FILE" in refused.output
     out = tmp_path / "tags.parquet"
-    assert (
-        export("--format", "parquet", "--db", store, "--model", "v1", "--out", str(out)).exit_code
-        == 0
-    )
+    assert export("--db", store, "--model", "v1", "--out", str(out)).exit_code == 0
     table = pq.read_table(out).to_pylist()
     assert sorted(row["id"] for row in table) == [TAGGED, FAILED]
 
@@ -135,7 +166,7 @@ def test_default_model_is_the_current_one(store: str, tmp_path: Path):
     none_yet = export("--db", store, "--models", str(models))
     assert none_yet.exit_code == 2 and "no model promoted" in none_yet.output
     (models / CURRENT_FILE).write_text("v1\n", "utf-8")
-    result = export("--db", store, "--models", str(models))
+    result = export("--db", store, "--models", str(models), "--names", "id")
     assert result.exit_code == 0
     assert {json.loads(line)["model_version"] for line in result.stdout.splitlines()} == {
         "v1",

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app, run_command
 
-OUTPUT_FILES = ("tags.jsonl", "tags.csv", "entities.csv", "summary.md")
+OUTPUT_FILES = ("tags.jsonl", "tags.csv", "entities.csv", "summary.md", "report.html")
 
 
 def invoke(*args: str):

@@ -14,7 +14,7 @@ from flows.tag_documents import tag_documents_flow, with_task_runner
 def outputs_of(out: Path) -> tuple[list[dict], list[dict]]:
     lines = (out / "tags.jsonl").read_text("utf-8").splitlines()
     tags = sorted(map(json.loads, lines), key=lambda row: row["id"])
-    with open(out / "entities.csv", encoding="utf-8") as handle:
+    with open(out / "entities.csv", encoding="utf-8-sig") as handle:
         entities = sorted(csv.DictReader(handle), key=lambda row: tuple(row.values()))
     return tags, entities
 

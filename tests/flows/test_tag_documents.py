@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -84,9 +85,15 @@ def test_inbox_is_tagged_bad_files_recorded_rerun_skips_new_model_retags(
         chosen = row["formation_type"] + row["functions"] + row["institutional_forms"]
         assert set(chosen) & set(labels), f"{name}: {chosen} shares nothing with {labels}"
     assert rows["accelerator.md"]["regions"] == ["RU-NVS"]  # Академгородок в Новосибирске
-    with open(out / "tags.csv", encoding="utf-8") as handle:
-        assert len(list(csv.DictReader(handle))) == len(rows)
-    with open(out / "entities.csv", encoding="utf-8") as handle:
+    # A Russian-locale spreadsheet reads Cyrillic only with the BOM.
+    assert (out / "tags.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    with open(out / "tags.csv", encoding="utf-8-sig") as handle:
+        named = list(csv.DictReader(handle))
+    assert len(named) == len(rows) and list(named[0])[:3] == ["id", "path", "title"]
+    assert any(re.search("[а-яА-Я]", row["region_names"]) for row in named)
+    report = (out / "report.html").read_text("utf-8")
+    assert "<svg" in report and "<script" not in report
+    with open(out / "entities.csv", encoding="utf-8-sig") as handle:
         entities = list(csv.DictReader(handle))
     assert {row["document_id"] for row in entities} <= {row["id"] for row in rows.values()}
     assert "No earlier run" in (out / "summary.md").read_text("utf-8")
@@ -104,7 +111,8 @@ def test_inbox_is_tagged_bad_files_recorded_rerun_skips_new_model_retags(
     assert predictions_by_version(store_url) == {"v1": len(good_files), "v2": len(good_files)}
     assert {row["model_version"] for row in tags_rows(out)} == {"v2", None}
     summary = latest_artifact(ARTIFACT_SUMMARY)
-    assert "Compared with the mean of the previous" in summary
+    assert "against the mean of the previous 2 run(s)" in summary
+    assert "Too few documents to flag drift" in summary and "⚠" not in summary
     with open_store(store_url)() as session:
         runs = session.scalars(select(RunRow).where(RunRow.kind == tagging.RUN_KIND)).all()
     assert sorted(run.status for run in runs) == ["ok", "ok", "ok"]

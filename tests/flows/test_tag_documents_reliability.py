@@ -75,7 +75,7 @@ def test_odd_names_and_copies_are_stored_tagged_and_written_as_text(
     assert {UNDECODABLE_SHOWN, ODD_SHOWN} <= set(rows)
     for shown in (UNDECODABLE_SHOWN, ODD_SHOWN):
         assert rows[shown]["status"] == "ok" and rows[shown]["model_version"] == "v1"
-    with (out / "tags.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "tags.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert {Path(row["path"]).name for row in csv.DictReader(handle)} == set(rows)
     table = {Path(row["path"]).name: row for row in latest_artifact(ARTIFACT_TABLE)}
     assert table[UNDECODABLE_SHOWN]["outcome"] == "ingested"

@@ -61,10 +61,43 @@ def test_windows_line_ends_and_byte_order_mark(tmp_path: Path):
     ]
 
 
+LEGACY_TEXT = "Кластер в Томске объединяет университеты.\r\n\r\nВторой абзац о технопарке."
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("windows.txt", "cp1251"),
+        ("short.md", "cp1251"),
+        ("bom.txt", "utf-16"),
+        ("little.txt", "utf-16-le"),
+        ("big.txt", "utf-16-be"),
+        ("old.txt", "koi8-r"),
+    ],
+)
+def test_legacy_encodings_are_detected(tmp_path: Path, name, encoding):
+    path = tmp_path / name
+    path.write_bytes(LEGACY_TEXT.encode(encoding))
+    document = extract(path)
+    assert document.status is DocumentStatus.OK
+    assert [passage.text for passage in document.passages] == [
+        "Кластер в Томске объединяет университеты.",
+        "Второй абзац о технопарке.",
+    ]
+    assert document.lang == "ru"
+
+
+@pytest.mark.parametrize("word", ["Кластер", "Фонд", "Томск"])
+def test_a_single_cp1251_word_is_not_taken_for_another_script(tmp_path: Path, word):
+    path = tmp_path / "word.txt"
+    path.write_bytes(word.encode("cp1251"))
+    assert extract(path).passages[0].text == word
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("cp1251.txt", "Кластер".encode("cp1251"), "not valid UTF-8 text: byte 0xca at offset 0"),
+        ("binary.txt", bytes(range(256)) * 3, "not readable text: byte 0x80 at offset 128"),
         ("spaces.txt", b" \n\t\n", "empty text"),
         ("zero.md", b"", "empty file (0 bytes)"),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cluster_nlp.cli.common import DbOption, console, db_url, fail, progress_bar
@@ -63,13 +64,15 @@ def register(app: typer.Typer) -> None:
 
 
 def _short_value(normalized: dict | None) -> str:
-    """The normalised value in a few words: "RU-NVS Новосибирск", "1.2e+09 RUB", "2019"."""
+    """The normalised value in a few words: "RU-NVS Новосибирск", "300000000 RUB", "2019"."""
+    from cluster_nlp.export import readable_amount  # pyarrow, only when a table is printed
+
     if not normalized:
         return ""
     if "code" in normalized:
         return f"{normalized['code']} {normalized['name']}"
     if "amount" in normalized:
-        return f"{normalized['amount']:g} {normalized['currency']}"
+        return f"{readable_amount(normalized['amount'])} {normalized['currency'] or ''}".strip()
     return " ".join(str(value) for value in normalized.values())
 
 
@@ -79,9 +82,9 @@ def _print_entities(title: str, entities: list[Entity]) -> None:
         table.add_column(column, justify="right" if column in ("page", "start", "end") else "left")
     for entity in entities:
         table.add_row(
-            entity.text,
+            escape(entity.text),  # document text: "[b]" in it is not rich markup
             entity.label,
-            _short_value(entity.normalized),
+            escape(_short_value(entity.normalized)),
             str(entity.page or ""),
             str(entity.start),
             str(entity.end),

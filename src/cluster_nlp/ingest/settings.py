@@ -6,6 +6,7 @@ and the field named instead of silently changing how documents are read.
 
 from __future__ import annotations
 
+import codecs
 import re
 from functools import cache
 from importlib import resources
@@ -147,6 +148,17 @@ class OcrSettings(_Settings):
 Model = TypeVar("Model", bound=_Settings)
 
 
+class TextFileSettings(_Settings):
+    encodings: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("encodings")
+    @classmethod
+    def _known(cls, encodings: tuple[str, ...]) -> tuple[str, ...]:
+        for name in encodings:
+            codecs.lookup(name)  # LookupError names the unknown encoding
+        return encodings
+
+
 def _load(name: str, model: type[Model]) -> Model:
     try:
         text = (
@@ -155,7 +167,7 @@ def _load(name: str, model: type[Model]) -> Model:
         return model.model_validate(yaml.safe_load(text))
     except FileNotFoundError as error:
         raise SettingsError(f"ingest data file data/{name} is missing") from error
-    except (ValidationError, yaml.YAMLError, re.error) as error:
+    except (ValidationError, yaml.YAMLError, re.error, LookupError) as error:
         summary = " ".join(str(error).split())
         raise SettingsError(f"ingest data file data/{name} is invalid: {summary}") from error
 
@@ -203,3 +215,8 @@ def title_settings() -> TitleSettings:
 @cache
 def ocr_settings() -> OcrSettings:
     return _load("ocr.yaml", OcrSettings)
+
+
+@cache
+def text_file_settings() -> TextFileSettings:
+    return _load("text_files.yaml", TextFileSettings)

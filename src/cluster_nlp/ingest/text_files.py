@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 
+from charset_normalizer import from_bytes
+
 from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.ingest.hyphenation import join_lines
 from cluster_nlp.ingest.pages import Block, PageText
 from cluster_nlp.ingest.quality import grade
+from cluster_nlp.ingest.settings import text_file_settings
 from cluster_nlp.records import ErrorClass, PageStatus
 
 ENGINE = "text"
@@ -24,14 +27,26 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def decode(data: bytes) -> str:
+    """The file's text: UTF-8 as is, else the encoding charset-normalizer finds among those in
+    ``data/text_files.yaml`` (Windows-1251, UTF-16 with or without a BOM, KOI8-R)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ExtractionError(
-            f"not valid UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}",
-            ErrorClass.UNSUPPORTED,
-        ) from error
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        text, problem = "", f"byte 0x{data[error.start]:02x} at offset {error.start}"
+    else:
+        # UTF-16 without a BOM is often valid UTF-8 too (Cyrillic is 0x04 0x1A...), but no
+        # text file holds NUL characters.
+        problem = "NUL bytes" if "\x00" in text else ""
+    if problem:
+        best = from_bytes(data, cp_isolation=list(text_file_settings().encodings)).best()
+        if best is None:
+            raise ExtractionError(
+                f"not readable text: {problem} fit no known encoding "
+                "(UTF-8, UTF-16, Windows-1251, KOI8-R)",
+                ErrorClass.UNSUPPORTED,
+            )
+        text = str(best)
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_text(data: bytes, markdown: bool) -> PageText:

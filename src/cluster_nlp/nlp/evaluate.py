@@ -29,6 +29,7 @@ from spacy.language import Language
 from cluster_nlp.corpus.schema import CorpusError, read_label_records
 from cluster_nlp.nlp.acronyms import recurring_acronyms
 from cluster_nlp.nlp.extract import normalized_value
+from cluster_nlp.nlp.noise import kept
 from cluster_nlp.nlp.normalize import normalize_location
 
 SPLITS = ("train", "test", "all")
@@ -120,18 +121,21 @@ def markdown_segments(text: str) -> list[tuple[int, str]]:
 
 def predict_mentions(nlp: Language, text: str, batch_size: int = 64) -> list[Mention]:
     """The pipeline's entities in markdown ``text``, with offsets into ``text``, read as
-    extraction reads a document: segment by segment, then acronyms across segments."""
+    extraction reads a document: segment by segment, then acronyms across segments, then
+    noise dropped."""
     segments = markdown_segments(text)
     docs = nlp.pipe((segment for _, segment in segments), batch_size=batch_size)
     found = [[(s.start_char, s.end_char, s.label_) for s in doc.ents] for doc in docs]
     texts = [segment for _, segment in segments]
     for spans, extra in zip(found, recurring_acronyms(texts, found), strict=True):
         spans.extend(extra)
-    return [
+    mentions = [
         Mention(offset + start, offset + end, label, segment[start:end])
         for (offset, segment), spans in zip(segments, found, strict=True)
         for start, end, label in sorted(spans)
     ]
+    flags = kept([(mention.label, mention.text) for mention in mentions])
+    return [mention for mention, keep in zip(mentions, flags, strict=True) if keep]
 
 
 # --- scoring ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Passages are short, so spaCy never sees a document longer than a page's paragraph; they go
 through ``nlp.pipe`` in batches, one pipeline per language, built once per process. Then the
 document is read whole once: an organisation's acronym found in one passage is tagged where it
-recurs in the others (``acronyms``).
+recurs in the others (``acronyms``), and noise is dropped (``noise``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from cluster_nlp.nlp.acronyms import COMPONENT as ACRONYMS
 from cluster_nlp.nlp.acronyms import recurring_acronyms
+from cluster_nlp.nlp.noise import without_noise
 from cluster_nlp.nlp.normalize import (
     normalize_date,
     normalize_location,
@@ -83,4 +84,4 @@ def extract_entities(document: ExtractedDocument, batch_size: int = 64) -> list[
         for passage, mentions in zip(passages, found, strict=True)
         for start, end, label, component in mentions
     ]
-    return sorted(entities, key=lambda entity: (entity.start, entity.end))
+    return without_noise(sorted(entities, key=lambda entity: (entity.start, entity.end)))
