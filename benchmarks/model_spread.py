@@ -93,7 +93,7 @@ def main() -> None:
         "",
         f"Command: `uv run python benchmarks/model_spread.py --draws {args.draws}`; date "
         f"{date.today().isoformat()}; machine: {machine()}; model `{model.version}` "
-        "(`models/current`) on the {len(test)} documents of the test split.",
+        f"(`models/current`) on the {len(test)} documents of the test split.",
         "",
         "Baseline, same run, unmoved vectors: micro-F1 "
         + ", ".join(
