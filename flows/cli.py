@@ -145,7 +145,7 @@ def run_command(
     )
     say("outputs:")
     for name, path in result["outputs"].items():
-        say(f"  {name:14} {path}", soft_wrap=True)
+        say(f"  {name:14} {path}")
     say(
         "The run's table and drift summary are Prefect artifacts too: `prefect server start` "
         "and open the UI (README, 'Prefect')."

@@ -88,7 +88,7 @@ def _print_summary(summary: IngestSummary) -> None:
     )
     show(table)
     for item in summary.failed:
-        say(("failed", "red"), f" {item.path}: {item.error}", soft_wrap=True)
+        say(("failed", "red"), f" {item.path}: {item.error}")
     say(f"run {summary.run_id}", style="dim")
 
 

@@ -30,9 +30,9 @@ def line(*parts: Part) -> Text:
     return Text.assemble(*parts)
 
 
-def say(*parts: Part, style: str | None = None, soft_wrap: bool = False) -> None:
-    """Print a line on stdout."""
-    console.print(line(*parts), style=style, highlight=False, soft_wrap=soft_wrap)
+def say(*parts: Part, style: str | None = None) -> None:
+    """Print a line on stdout, unbroken (a path cut in two cannot be copied)."""
+    console.print(line(*parts), style=style, highlight=False, soft_wrap=True)
 
 
 def warn(*parts: Part) -> None:
