@@ -33,7 +33,9 @@ system-deps:
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
+# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every command would
+# otherwise compile its libraries from source at each start (seconds, `--help` included).
 $(STAMP): uv.lock pyproject.toml | uv
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
 	@rm -f .venv/.synced-*
 	@touch $@
