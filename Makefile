@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` (the main job) and `make test`.
+# Two commands for a newcomer: `make run` (the main job) and `make test` (the fast tier, under
+# ten minutes on two cores); `make test-all` adds the slow tier (tests marked `slow`).
 # Each bootstraps what it needs: uv, the locked virtualenv, and the Debian packages.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -7,12 +8,15 @@ UV := $(PYTHON) -m uv
 export UV_FROZEN := 1
 STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml | sha256sum | cut -c1-16)
 
-.PHONY: run test corpus bench setup system-deps uv
+.PHONY: run test test-all corpus bench setup system-deps uv
 
 run: setup
 	$(UV) run cluster-nlp run corpus/pdf --out outputs
 
 test: setup
+	$(UV) run pytest -q -m "not slow"
+
+test-all: setup
 	$(UV) run pytest -q
 
 corpus: setup
@@ -29,8 +33,10 @@ system-deps:
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
+# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every command would
+# otherwise compile its libraries from source at each start (seconds, `--help` included).
 $(STAMP): uv.lock pyproject.toml | uv
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode
 	@rm -f .venv/.synced-*
 	@touch $@
 

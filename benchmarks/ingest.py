@@ -1,16 +1,16 @@
-"""Ingestion speed and memory against plain pdfplumber and pypdfium2 loops, in one run.
+"""Ingestion speed against plain pdfplumber and pypdfium2 loops, in one run.
 
     uv run python benchmarks/ingest.py [--pdfs ../shared/pdfs/real] [--write BENCHMARKS.md]
 
 Figures are ratios to baselines measured in the same run (the machines are shared and
-noisy), and the section of BENCHMARKS.md between the ``ingest`` markers is rewritten.
+noisy), and the section of BENCHMARKS.md between the ``ingest`` markers is rewritten. The
+memory of one extraction is ``extract_memory.py``'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +29,6 @@ from cluster_nlp.store.models import PageRow
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK_START, MARK_END = "<!-- ingest:start -->", "<!-- ingest:end -->"
-LARGEST = "en/pdfjs__freeculture.pdf"
 
 
 def plain_pdfplumber(files: list[Path]) -> int:
@@ -74,27 +73,6 @@ def ingest_run(files: list[Path], engine: str, workers: int, ocr: bool) -> tuple
             pages = session.scalar(select(func.count()).select_from(PageRow))
         assert summary.counts["failed"] == 0, summary.failed
         return first, again, pages
-
-
-PEAK_SCRIPT = """
-import resource, sys
-from pathlib import Path
-from cluster_nlp.ingest import extract
-document = extract(Path(sys.argv[1]), engine=sys.argv[2])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, document.page_count)
-"""
-
-
-def peak_memory_mb(path: Path, engine: str) -> int:
-    output = subprocess.run(
-        [sys.executable, "-c", PEAK_SCRIPT, str(path), engine],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return int(output[0])
-
-
 
 
 def main() -> None:
@@ -145,11 +123,6 @@ def main() -> None:
         lines.append(
             f"| {label} | {pages} | {seconds:.1f} | {rate:.1f} | {rate / baseline:.1f} | {rerun} |"
         )
-    largest = args.pdfs / LARGEST
-    if largest.is_file():
-        lines += ["", f"Peak resident memory of one worker extracting `{LARGEST}` (352 pages):", ""]
-        for engine in ("auto", "pdfium", "pdfplumber"):
-            lines.append(f"- `--engine {engine}`: {peak_memory_mb(largest, engine)} MB")
     lines += [
         "",
         "The ingest rows include hashing, layout analysis (columns, paragraphs, dehyphenation, "

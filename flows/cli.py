@@ -14,22 +14,30 @@ from typing import Annotated
 
 import typer
 
-from cluster_nlp.classify.embeddings import EmbeddingEngineError
 from cluster_nlp.cli import app
-from cluster_nlp.cli.common import DbOption, console, db_url, fail
-from cluster_nlp.inbox import InboxError, is_url
-from cluster_nlp.registry import ModelFileError, TaxonomyMismatchError
-from cluster_nlp.store.db import StoreError
-from cluster_nlp.taxonomy import TaxonomyError
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import fail, say
 
-USER_ERRORS = (
-    EmbeddingEngineError,
-    InboxError,
-    ModelFileError,
-    TaxonomyError,
-    TaxonomyMismatchError,
-    StoreError,
-)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors ``run`` reports in one line, imported only when one is raised (``--help``
+    must not load the models' and the store's libraries)."""
+    from cluster_nlp.classify.embeddings import EmbeddingEngineError
+    from cluster_nlp.inbox import InboxError
+    from cluster_nlp.registry import ModelFileError, TaxonomyMismatchError
+    from cluster_nlp.store.db import StoreError
+    from cluster_nlp.taxonomy import TaxonomyError
+
+    return (
+        EmbeddingEngineError,
+        InboxError,
+        ModelFileError,
+        TaxonomyError,
+        TaxonomyMismatchError,
+        StoreError,
+    )
+
+
 # Without PREFECT_API_URL, Prefect starts a temporary local server for the run. Its first
 # start migrates a fresh database, which takes longer than Prefect's 20 s default on a small
 # machine. Its telemetry would only log a failure on machines without internet access.
@@ -101,6 +109,8 @@ def run_command(
     ] = None,
 ) -> None:
     """Run the tagging flow once: ingest, extract entities, tag, export, summarise."""
+    from cluster_nlp.inbox import is_url
+
     if not is_url(inbox) and not Path(inbox).exists():
         fail(f"no such inbox: {inbox}", code=2)
     _prefect_defaults()
@@ -124,20 +134,19 @@ def run_command(
             taxonomy=taxonomy_path,
             chunk_size=chunk_size,
         )
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))
     outcomes = result["outcomes"]
-    console.print(
+    say(
         f"model {result['model_version']}: {result['files']} files "
         f"({outcomes['ingested']} new, {outcomes['known']} known, {outcomes['failed']} failed, "
         f"{outcomes['needs_ocr']} need OCR); tagged {result['tagged']} documents, "
-        f"{result['needs_review']} need review; {len(result['failures'])} failures",
-        highlight=False,
+        f"{result['needs_review']} need review; {len(result['failures'])} failures"
     )
-    console.print("outputs:")
+    say("outputs:")
     for name, path in result["outputs"].items():
-        console.print(f"  {name:14} {path}", highlight=False, soft_wrap=True)
-    console.print(
+        say(f"  {name:14} {path}")
+    say(
         "The run's table and drift summary are Prefect artifacts too: `prefect server start` "
         "and open the UI (README, 'Prefect')."
     )

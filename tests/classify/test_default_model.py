@@ -5,7 +5,7 @@ what the issue asks of it: on the seed paper it finds the three formation types 
 functions, with the paper's own passages as evidence, and on the corpus's test split it
 beats the keyword baseline in every group, with the figures its metrics.json records.
 The seed paper is in the training split: its check is of tagging and evidence end to end,
-not of generalisation (the test split is).
+not of generalisation (the test split is, in the slow tier: ``make test-all``).
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def test_default_model_is_small_and_loads(default_model):
     assert set(default_model.classifiers) == set(GROUPS)
 
 
+# Holds on any processor: every formation type's and function's score on the seed paper is at
+# least 0.38 above its threshold (measured on 2026-12-07), far beyond what rounding moves.
 def test_seed_paper_gets_all_formation_types_and_most_functions(seed_prediction, taxonomy):
     _, prediction = seed_prediction
     assert set(prediction.labels("formation_type")) == set(taxonomy.group_ids("formation_type"))
@@ -89,6 +91,17 @@ def test_seed_paper_evidence_is_the_papers_own_text_about_the_label(
     assert any(cue.search(item.text) for item in evidence for cue in cues)
 
 
+# How far micro-F1 may move from the figure metrics.json records. The 4-bit e5 engine is not
+# bit-identical across processors, so a document near a threshold can flip: on one machine
+# functions came out at 0.6893 against the recorded 0.6875 (one document). Measured with
+# `benchmarks/model_spread.py` (BENCHMARKS.md, "Default model under moved embeddings"):
+# moving every vector by 1e-3 of its length flips nothing, by 1e-2 (far more than rounding)
+# changes at most 2 of the 58 documents and micro-F1 by at most 0.0034 in any group. 0.01 is
+# about three times that; a retrained or broken model moves further.
+F1_SPREAD = 0.01
+
+
+@pytest.mark.slow  # embeds the 58 test documents with e5: minutes on two cores
 def test_default_model_beats_the_keyword_baseline_on_the_test_split(default_model, taxonomy):
     test = split(load_labeled_texts(CORPUS / "labels.jsonl", taxonomy), "test")
     model = evaluate_classifiers(default_model.classifiers, test, taxonomy)
@@ -96,4 +109,6 @@ def test_default_model_beats_the_keyword_baseline_on_the_test_split(default_mode
     recorded = read_metrics(MODELS, default_model.version)["test"]
     for group in GROUPS:
         assert model[group]["micro"]["f1"] > baseline[group]["micro"]["f1"], group
-        assert model[group]["micro"]["f1"] == pytest.approx(recorded[group]["micro"]["f1"])
+        assert model[group]["micro"]["f1"] == pytest.approx(
+            recorded[group]["micro"]["f1"], abs=F1_SPREAD
+        ), group

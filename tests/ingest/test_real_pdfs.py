@@ -8,8 +8,6 @@ is tested in ``test_ocr``); the pdfplumber engine reads the first pages of each.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -217,26 +215,11 @@ def test_pdfplumber_engine_reads_the_first_pages(real_pdfs: Path, name: str):
         assert outcome.lang == "ru"
 
 
-PEAK_MEMORY = """
-import resource, sys
-from pathlib import Path
-from cluster_nlp.ingest import extract
-document = extract(Path(sys.argv[1]), ocr=False)
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-print(document.page_count, document.status.value, peak_mb)
-"""
-
-
-def test_the_352_page_book_fits_in_memory(real_pdfs: Path):
-    result = subprocess.run(
-        [sys.executable, "-c", PEAK_MEMORY, str(real_pdfs / BOOK)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    pages, status, peak_mb = result.stdout.split()
-    assert (int(pages), status) == (352, "ok")
-    assert int(peak_mb) < 1024
+def test_the_352_page_book_is_read_whole(real_pdfs: Path):
+    # Its memory is a figure, not a pass/fail line: benchmarks/extract_memory.py.
+    document = _document(real_pdfs, BOOK)
+    assert (document.page_count, document.status) == (352, OK)
+    assert document.text.strip() and document.passages
 
 
 @pytest.mark.skipif(not ocr.available(), reason="tesseract with rus/eng is not installed")

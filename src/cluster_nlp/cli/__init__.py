@@ -20,6 +20,9 @@ app = typer.Typer(
     name="cluster-nlp",
     help="Turn PDFs about AI and innovation clusters into tagged, searchable data.",
     no_args_is_help=True,
+    # Help exactly as written: rich markup would eat our "[default ...]" notes, and rich's
+    # help panels import markdown and syntax highlighting, a third of the start-up time.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

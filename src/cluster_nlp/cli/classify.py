@@ -5,51 +5,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from cluster_nlp.classify.curve import check_fractions, learning_curve
-from cluster_nlp.classify.data import LabeledText, load_labeled_texts
-from cluster_nlp.classify.embeddings import EmbeddingEngineError
-from cluster_nlp.classify.model import EmptyClassError
-from cluster_nlp.classify.predict import (
-    DEFAULT_MARGIN,
-    Predictor,
-    keyword_predictor,
-    predict_document,
-    trained_predictor,
-)
-from cluster_nlp.classify.tag import tag_documents
-from cluster_nlp.classify.train import (
-    KEYWORD_MODEL,
-    evaluate_classifiers,
-    split,
-    train_and_register,
-)
-from cluster_nlp.cli.common import DbOption, console, db_url, errors, fail, progress_bar
-from cluster_nlp.config import get_settings
-from cluster_nlp.corpus.schema import CorpusError
-from cluster_nlp.ingest.pipeline import text_extractor_version
-from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
-from cluster_nlp.nlp.extract import extract_entities
-from cluster_nlp.pathtext import path_text
-from cluster_nlp.registry import (
-    ModelFileError,
-    TaxonomyMismatchError,
-    load_version,
-    promote,
-)
-from cluster_nlp.store.db import StoreError, open_store
-from cluster_nlp.taxonomy import (
-    GROUPS,
-    Taxonomy,
-    TaxonomyError,
-    UnknownLabelError,
-    load_taxonomy,
-)
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import DataTable, fail, progress_bar, say, show, warn
 
+if TYPE_CHECKING:
+    from cluster_nlp.classify.data import LabeledText
+    from cluster_nlp.classify.predict import Predictor
+    from cluster_nlp.taxonomy import Taxonomy
+
+# The review margin of ``cluster_nlp.classify.predict.DEFAULT_MARGIN``, which the help shows;
+# a test keeps the two equal (importing the predictor here would load scikit-learn).
+DEFAULT_MARGIN = 0.1
 LabelsOption = Annotated[
     Path | None, typer.Option("--labels", help="labels JSONL [corpus/labels.jsonl]")
 ]
@@ -61,16 +31,32 @@ ModelOption = Annotated[
     str | None,
     typer.Option("--model", help="model version, or 'keyword' for the baseline [current]"),
 ]
-USER_ERRORS = (
-    CorpusError,
-    EmbeddingEngineError,
-    EmptyClassError,
-    ModelFileError,
-    TaxonomyError,
-    TaxonomyMismatchError,
-    UnknownLabelError,
-    StoreError,
-)
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors the classifier commands report in one line.
+
+    A function, not a constant, so that their modules (scikit-learn, the store) are imported
+    when an ``except user_errors()`` clause meets an exception, never by ``--help``.
+    """
+    from cluster_nlp.classify.embeddings import EmbeddingEngineError
+    from cluster_nlp.classify.model import EmptyClassError
+    from cluster_nlp.corpus.schema import CorpusError
+    from cluster_nlp.registry import ModelFileError, TaxonomyMismatchError
+    from cluster_nlp.store.db import StoreError
+    from cluster_nlp.taxonomy import TaxonomyError, UnknownLabelError
+
+    return (
+        CorpusError,
+        EmbeddingEngineError,
+        EmptyClassError,
+        ModelFileError,
+        TaxonomyError,
+        TaxonomyMismatchError,
+        UnknownLabelError,
+        StoreError,
+    )
+
 
 SplitOption = Annotated[str, typer.Option("--split", help="train, test or all")]
 
@@ -84,11 +70,18 @@ def register(app: typer.Typer) -> None:
 
 
 def default_paths(labels: Path | None, models: Path | None) -> tuple[Path, Path]:
+    from cluster_nlp.config import get_settings
+
     settings = get_settings()
     return labels or settings.corpus_dir / "labels.jsonl", models or settings.models_dir
 
 
 def load_predictor(model: str | None, models_dir: Path, taxonomy_path: Path | None) -> Predictor:
+    from cluster_nlp.classify.predict import keyword_predictor, trained_predictor
+    from cluster_nlp.classify.train import KEYWORD_MODEL
+    from cluster_nlp.registry import load_version
+    from cluster_nlp.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy(taxonomy_path)
     if model == KEYWORD_MODEL:
         return keyword_predictor(taxonomy)
@@ -122,6 +115,10 @@ def train_command(
     ] = None,
 ) -> None:
     """Train the three group classifiers on the train split and register a new version."""
+    from cluster_nlp.classify.train import train_and_register
+    from cluster_nlp.registry import promote
+    from cluster_nlp.taxonomy import GROUPS, load_taxonomy
+
     labels_path, models_dir = default_paths(labels, out)
     try:
         loaded = load_taxonomy(taxonomy)
@@ -144,12 +141,12 @@ def train_command(
             )
         if promote_it:
             promote(models_dir, result.version)
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))
     _print_metrics(
         result.metrics["test"], result.metrics["baseline"], f"{result.version} (test split)"
     )
-    console.print(f"registered {result.folder}" + (" and promoted it" if promote_it else ""))
+    say(f"registered {result.folder}" + (" and promoted it" if promote_it else ""))
 
 
 def _interval(metrics: dict) -> str:
@@ -159,7 +156,9 @@ def _interval(metrics: dict) -> str:
 
 
 def _print_metrics(model: dict, baseline: dict, title: str) -> None:
-    table = Table(title=title)
+    from cluster_nlp.taxonomy import GROUPS
+
+    table = DataTable(title)
     for column in (
         "group",
         "micro-F1",
@@ -183,7 +182,7 @@ def _print_metrics(model: dict, baseline: dict, title: str) -> None:
             f"{baseline[group]['micro']['f1']:.3f}",
             f"{row['ece']:.3f}",
         )
-    console.print(table)
+    show(table)
 
 
 def check_split(split_name: str) -> None:
@@ -195,6 +194,10 @@ def labelled_split(
     labels_path: Path, taxonomy_path: Path | None, split_name: str
 ) -> tuple[Taxonomy, list[LabeledText]]:
     """The taxonomy and the labelled documents of ``split_name`` (train, test or all)."""
+    from cluster_nlp.classify.data import load_labeled_texts
+    from cluster_nlp.classify.train import split
+    from cluster_nlp.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy(taxonomy_path)
     examples = load_labeled_texts(labels_path, taxonomy)
     return taxonomy, examples if split_name == "all" else split(examples, split_name)
@@ -210,11 +213,14 @@ def evaluate_command(
 ) -> None:
     """Evaluate a model version (or the keyword baseline) beside the baseline on labelled data."""
     check_split(split_name)
+    from cluster_nlp.classify.predict import keyword_predictor
+    from cluster_nlp.classify.train import evaluate_classifiers
+
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictor = load_predictor(model, models_dir, taxonomy)
         loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))
     report = {
         "model": predictor.version,
@@ -247,6 +253,10 @@ def learning_curve_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Test micro-F1 against the number of training documents: what labelling more buys."""
+    from cluster_nlp.classify.curve import check_fractions, learning_curve
+    from cluster_nlp.classify.data import load_labeled_texts
+    from cluster_nlp.taxonomy import GROUPS, load_taxonomy
+
     try:
         shares = check_fractions([float(part) for part in fractions.split(",") if part.strip()])
     except ValueError as error:
@@ -268,12 +278,12 @@ def learning_curve_command(
                 WORDS_ONLY_PARAMS if words_only else None,
                 on_fit=lambda share, _: progress.update(task, advance=1, description=f"{share:g}"),
             )
-    except (*USER_ERRORS, ValueError) as error:
+    except (*user_errors(), ValueError) as error:
         fail(str(error))
     if as_json:
         typer.echo(json.dumps(curve, ensure_ascii=False, indent=1))
         return
-    table = Table(title=f"test micro-F1 ({curve['test_documents']} documents), mean ± spread")
+    table = DataTable(f"test micro-F1 ({curve['test_documents']} documents), mean ± spread")
     for column in ("share", "training documents", *GROUPS):
         table.add_column(column, justify="right")
     for point in curve["points"]:
@@ -290,7 +300,7 @@ def learning_curve_command(
         "",
         *(f"{curve['gain_per_doubling'][g]:+.3f}" for g in GROUPS),
     )
-    console.print(table)
+    show(table)
 
 
 def predict_command(
@@ -305,18 +315,24 @@ def predict_command(
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
         fail(f"no such file: {missing[0]}", code=2)
+    from cluster_nlp.classify.predict import predict_document
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.ingest.pipeline import text_extractor_version
+    from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
+    from cluster_nlp.nlp.extract import extract_entities
+    from cluster_nlp.pathtext import path_text
+    from cluster_nlp.taxonomy import GROUPS
+
     try:
         predictor = load_predictor(model, default_paths(None, models)[1], taxonomy)
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))
     settings = get_settings()
     limits = ParseLimits(settings.file_timeout_s, settings.file_memory_mb, settings.workers)
     failures = 0
     for result in parse_files(files, "auto", limits):
         if result.document is None:
-            errors.print(
-                f"[red]failed[/] {path_text(result.path)}: {result.error}", highlight=False
-            )
+            warn(("failed", "red"), f" {path_text(result.path)}: {result.error}")
             failures += 1
             continue
         document = result.document
@@ -349,6 +365,10 @@ def tag_command(
     margin: Annotated[float, typer.Option(help="review margin around thresholds")] = DEFAULT_MARGIN,
 ) -> None:
     """Tag every stored document that this model version has not tagged yet."""
+    from cluster_nlp.classify.tag import tag_documents
+    from cluster_nlp.ingest.pipeline import text_extractor_version
+    from cluster_nlp.store.db import open_store
+
     try:
         predictor = load_predictor(model, default_paths(None, models)[1], taxonomy)
         sessions = open_store(db_url(db))
@@ -362,9 +382,9 @@ def tag_command(
                 on_total=lambda total: progress.update(task, total=total),
                 on_document=lambda prediction: progress.update(task, advance=1),
             )
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))
-    console.print(
+    say(
         f"model {summary.model_version}: tagged {len(summary.tagged)}, "
         f"{summary.needs_review} need review, {summary.skipped} already tagged"
     )

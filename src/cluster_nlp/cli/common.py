@@ -1,17 +1,10 @@
-"""Options and output helpers every command shares."""
+"""Options every command shares (printing is ``cli.output``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from cluster_nlp.config import get_settings
-
-console = Console()
-errors = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
@@ -20,23 +13,6 @@ DbOption = Annotated[
 
 
 def db_url(option: str | None) -> str:
+    from cluster_nlp.config import get_settings  # pydantic-settings: only once a command runs
+
     return option or get_settings().db
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one line to stderr and exit non-zero."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def progress_bar(name: str) -> Progress:
-    """The progress bar every long command shows (on stdout, cleared when done)."""
-    return Progress(
-        TextColumn(f"[bold]{name}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        transient=True,
-    )

@@ -9,35 +9,23 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
-from cluster_nlp.config import get_settings
-from cluster_nlp.corpus.agreement import (
-    AgreementReport,
-    check_rationale_offsets,
-    compare_annotations,
-    read_second_annotation,
-)
-from cluster_nlp.corpus.check import CheckReport, check_corpus
-from cluster_nlp.corpus.merge import MergeError, merge_drafts
-from cluster_nlp.corpus.rationales import RationaleError, attach_rationales
-from cluster_nlp.corpus.render import planned_count, render_corpus
-from cluster_nlp.corpus.requirements import load_requirements
-from cluster_nlp.corpus.schema import CorpusError, read_label_records
-from cluster_nlp.taxonomy import GROUPS, Taxonomy, TaxonomyError, UnknownLabelError, load_taxonomy
+from cluster_nlp.cli.output import DataTable, console, say, show, warn
+
+if TYPE_CHECKING:
+    from cluster_nlp.corpus.agreement import AgreementReport
+    from cluster_nlp.corpus.check import CheckReport
+    from cluster_nlp.taxonomy import Taxonomy
 
 app = typer.Typer(
     help="Check, render and merge the labelled corpus; measure annotator agreement.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # as the main app (cli/__init__.py)
 )
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)  # one error, one line, however long
 
 CorpusOption = Annotated[
     Path | None,
@@ -53,15 +41,19 @@ RequirementsOption = Annotated[
 
 
 def _corpus_dir(corpus: Path | None) -> Path:
+    from cluster_nlp.config import get_settings
+
     return corpus if corpus is not None else get_settings().corpus_dir
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    warn(("error:", "red"), " ", message)
     return typer.Exit(code=1)
 
 
 def _taxonomy(path: Path | None) -> Taxonomy:
+    from cluster_nlp.taxonomy import TaxonomyError, load_taxonomy
+
     try:
         return load_taxonomy(path)
     except TaxonomyError as err:
@@ -75,6 +67,10 @@ def check(
     requirements: RequirementsOption = None,
 ) -> None:
     """Check labels.jsonl, sources, PDFs and the corpus requirements; exit 1 on any error."""
+    from cluster_nlp.corpus.check import check_corpus
+    from cluster_nlp.corpus.requirements import load_requirements
+    from cluster_nlp.corpus.schema import CorpusError
+
     loaded = _taxonomy(taxonomy)
     try:
         report = check_corpus(_corpus_dir(corpus), loaded, load_requirements(requirements))
@@ -93,6 +89,11 @@ def render(
     ] = None,
 ) -> None:
     """Render corpus/src/*.md to corpus/pdf/*.pdf for every document in labels.jsonl."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cluster_nlp.corpus.render import planned_count, render_corpus
+    from cluster_nlp.corpus.schema import CorpusError
+
     folder = _corpus_dir(corpus)
     try:
         total = planned_count(folder, only)
@@ -101,7 +102,7 @@ def render(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             console=console,
         ) as progress:
             task = progress.add_task("", total=total)
@@ -113,7 +114,7 @@ def render(
     except CorpusError as err:
         raise _fail(str(err)) from err
     pages = sum(pdf.pages for pdf in rendered)
-    console.print(f"rendered {len(rendered)} PDFs ({pages} pages) into {folder / 'pdf'}")
+    say(f"rendered {len(rendered)} PDFs ({pages} pages) into {folder / 'pdf'}")
 
 
 @app.command()
@@ -129,18 +130,22 @@ def merge(
     requirements: RequirementsOption = None,
 ) -> None:
     """Merge writer drafts into labels.jsonl: locate entities, assign stratified splits."""
+    from cluster_nlp.corpus.merge import MergeError, merge_drafts
+    from cluster_nlp.corpus.requirements import load_requirements
+    from cluster_nlp.corpus.schema import CorpusError
+
     loaded = _taxonomy(taxonomy)
     try:
         result = merge_drafts(drafts, _corpus_dir(corpus), loaded, load_requirements(requirements))
     except MergeError as err:
         for problem in err.problems:
-            errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+            warn(("error:", "red"), " ", problem)
         raise typer.Exit(code=1) from err
     except CorpusError as err:
         raise _fail(str(err)) from err
     for warning in result.warnings:
-        errors.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
-    console.print(
+        warn(("warning:", "yellow"), " ", warning)
+    say(
         f"labels.jsonl: {len(result.records)} records "
         f"({len(result.added)} added, {len(result.updated)} updated)"
     )
@@ -163,18 +168,19 @@ def rationales(
 ) -> None:
     """Locate rationale quotes in the sources and store them as spans in labels.jsonl (labels,
     splits and entities untouched); nothing is written if any quote is bad."""
+    from cluster_nlp.corpus.rationales import RationaleError, attach_rationales
+    from cluster_nlp.corpus.schema import CorpusError
+
     loaded = _taxonomy(taxonomy)
     try:
         result = attach_rationales(files, _corpus_dir(corpus), loaded)
     except RationaleError as err:
         for problem in err.problems:
-            errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+            warn(("error:", "red"), " ", problem)
         raise typer.Exit(code=1) from err
     except CorpusError as err:
         raise _fail(str(err)) from err
-    console.print(
-        f"labels.jsonl: rationales of {result.documents} documents ({result.spans} spans)"
-    )
+    say(f"labels.jsonl: rationales of {result.documents} documents ({result.spans} spans)")
 
 
 @app.command()
@@ -200,6 +206,14 @@ def agreement(
 ) -> None:
     """Agreement of a second, independent annotation with labels.jsonl: micro-F1 and Cohen's
     kappa per group, and the overlap of rationales when the second annotation has them."""
+    from cluster_nlp.corpus.agreement import (
+        check_rationale_offsets,
+        compare_annotations,
+        read_second_annotation,
+    )
+    from cluster_nlp.corpus.schema import CorpusError, read_label_records
+    from cluster_nlp.taxonomy import UnknownLabelError
+
     loaded = _taxonomy(taxonomy)
     folder = _corpus_dir(corpus)
     try:
@@ -218,15 +232,15 @@ def agreement(
 
 
 def _print_agreement(report: AgreementReport, split: str, disagreements: bool) -> None:
-    table = Table(title=f"Agreement with labels.jsonl ({split}, {report.documents} documents)")
+    table = DataTable(f"Agreement with labels.jsonl ({split}, {report.documents} documents)")
     for column, justify in (("group", "left"), ("micro-F1", "right"), ("mean kappa", "right")):
         table.add_column(column, justify=justify)
     for group in report.groups:
         kappa = "n/a" if group.mean_kappa is None else f"{group.mean_kappa:.2f}"
         table.add_row(group.group, f"{group.micro_f1:.3f}", kappa)
-    console.print(table)
+    show(table)
     if report.rationales is not None:
-        overlap = Table(title="Rationale overlap on labels both sides assign")
+        overlap = DataTable("Rationale overlap on labels both sides assign")
         for column, justify in (
             ("group", "left"),
             ("labels", "right"),
@@ -242,20 +256,21 @@ def _print_agreement(report: AgreementReport, split: str, disagreements: bool) -
                 str(row.labels),
                 *("n/a" if value is None else f"{value:.3f}" for value in cells),
             )
-        console.print(overlap)
+        show(overlap)
     if report.not_annotated:
-        console.print(f"{report.not_annotated} documents of the split have no second annotation")
+        say(f"{report.not_annotated} documents of the split have no second annotation")
     if disagreements:
         for item in report.disagreements:
-            console.print(
+            say(
                 f"{item.doc_id} {item.group}: corpus only {list(item.corpus_only)}, "
-                f"second only {list(item.second_only)}",
-                highlight=False,
+                f"second only {list(item.second_only)}"
             )
 
 
 def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
-    summary = Table(title="Corpus")
+    from cluster_nlp.taxonomy import GROUPS
+
+    summary = DataTable("Corpus")
     for column in ("documents", "ru", "en", "train", "test", "negative", "with entities"):
         summary.add_column(column, justify="right")
     summary.add_row(
@@ -272,9 +287,9 @@ def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
             )
         )
     )
-    console.print(summary)
+    show(summary)
 
-    labels = Table(title="Documents per label")
+    labels = DataTable("Documents per label")
     for column, justify in (
         ("label", "left"),
         ("train", "right"),
@@ -285,7 +300,7 @@ def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
     ):
         labels.add_column(column, justify=justify, no_wrap=True)
     for group in GROUPS:
-        labels.add_row(f"[bold]{group}[/bold]")
+        labels.add_row(Text(group, style="bold"))
         for label_id in taxonomy.group_ids(group):
             splits, langs = report.label_counts[label_id], report.label_counts_by_lang[label_id]
             labels.add_row(
@@ -296,29 +311,28 @@ def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
                 str(langs["en"]),
                 str(sum(splits.values())),
             )
-    console.print(labels)
+    show(labels)
 
-    entities = Table(title="Entity mentions")
+    entities = DataTable("Entity mentions")
     for column, justify in (("type", "left"), ("ru", "right"), ("en", "right"), ("total", "right")):
         entities.add_column(column, justify=justify)
     for entity_type, counts in report.entity_counts.items():
         entities.add_row(
             entity_type, str(counts["ru"]), str(counts["en"]), str(sum(counts.values()))
         )
-    console.print(entities)
+    show(entities)
     justified = report.docs_with_rationales
-    console.print(
+    say(
         f"rationales: {sum(justified.values())} of {report.documents} documents "
         f"(train {justified['train']}, test {justified['test']}), "
         f"{report.labels_with_rationales} labels justified by {report.rationale_spans} spans; "
         f"batch named on {report.docs_with_batch} documents "
-        f"({', '.join(f'{batch} {count}' for batch, count in sorted(report.by_batch.items()))})",
-        highlight=False,
+        f"({', '.join(f'{batch} {count}' for batch, count in sorted(report.by_batch.items()))})"
     )
 
     for issue in report.issues:
-        errors.print(
-            f"[red]error[/red] {escape(f'[{issue.kind}] {issue.message}')}", highlight=False
-        )
-    verdict = "[green]corpus OK[/green]" if report.ok else f"[red]{len(report.issues)} errors[/red]"
-    console.print(verdict)
+        warn(("error", "red"), f" [{issue.kind}] {issue.message}")
+    if report.ok:
+        say(("corpus OK", "green"))
+    else:
+        say((f"{len(report.issues)} errors", "red"))

@@ -7,38 +7,16 @@ import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from cluster_nlp.cli.common import DbOption, console, db_url, fail, progress_bar
-from cluster_nlp.config import get_settings
-from cluster_nlp.corpus.schema import CorpusError
-from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
-from cluster_nlp.nlp.batch import extract_stored
-from cluster_nlp.nlp.evaluate import LanguageResult, evaluate_pipeline, load_gold_documents
-from cluster_nlp.nlp.extract import extract_entities
-from cluster_nlp.nlp.pipeline import (
-    DEFAULTS_PATH,
-    PipelineChoiceError,
-    build_pipeline,
-    default_choices,
-    extractor_version,
-    pipeline,
-)
-from cluster_nlp.nlp.train import (
-    TRAIN_CONFIG,
-    TrainingError,
-    newest_version,
-    train_ner,
-    write_defaults,
-)
-from cluster_nlp.records import DocumentStatus, Entity
-from cluster_nlp.store.db import StoreError, open_store
-from cluster_nlp.store.documents import document_summaries
-from cluster_nlp.store.entities import load_entities
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import DataTable, fail, progress_bar, say, show
+
+if TYPE_CHECKING:
+    from cluster_nlp.nlp.evaluate import LanguageResult
+    from cluster_nlp.records import Entity
 
 DOCUMENT_ID_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
 
@@ -77,23 +55,27 @@ def _short_value(normalized: dict | None) -> str:
 
 
 def _print_entities(title: str, entities: list[Entity]) -> None:
-    table = Table(title=title)
+    table = DataTable(title)
     for column in ("text", "type", "normalised", "page", "start", "end", "component"):
         table.add_column(column, justify="right" if column in ("page", "start", "end") else "left")
     for entity in entities:
         table.add_row(
-            escape(entity.text),  # document text: "[b]" in it is not rich markup
+            entity.text,
             entity.label,
-            escape(_short_value(entity.normalized)),
+            _short_value(entity.normalized),
             str(entity.page or ""),
             str(entity.start),
             str(entity.end),
             entity.component,
         )
-    console.print(table)
+    show(table)
 
 
 def _file_entities(path: Path) -> tuple[str, list[Entity]]:
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
+    from cluster_nlp.nlp.extract import extract_entities
+
     settings = get_settings()
     limits = ParseLimits(settings.file_timeout_s, settings.file_memory_mb, workers=1)
     (result,) = parse_files([path], "auto", limits)
@@ -104,6 +86,13 @@ def _file_entities(path: Path) -> tuple[str, list[Entity]]:
 
 def _stored_entities(db: str | None, prefix: str) -> tuple[str, list[Entity]]:
     """The current extractor's entities of a stored document, extracted and stored if new."""
+    from cluster_nlp.nlp.batch import extract_stored
+    from cluster_nlp.nlp.pipeline import extractor_version
+    from cluster_nlp.records import DocumentStatus
+    from cluster_nlp.store.db import open_store
+    from cluster_nlp.store.documents import document_summaries
+    from cluster_nlp.store.entities import load_entities
+
     sessions = open_store(db_url(db))
     matches = [row for row in document_summaries(sessions) if row["id"].startswith(prefix)]
     if not matches:
@@ -125,6 +114,9 @@ def entities_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Entities of a file (extracted now, not stored) or of a stored document (stored first)."""
+    from cluster_nlp.nlp.pipeline import PipelineChoiceError, extractor_version
+    from cluster_nlp.store.db import StoreError
+
     path = Path(target)
     try:
         if path.is_file():
@@ -155,11 +147,25 @@ def train_ner_command(
         Path | None, typer.Option("--out", help="model folder [models/ner/<timestamp>]")
     ] = None,
     defaults: Annotated[
-        Path, typer.Option("--defaults", help="where to record each language's default")
-    ] = DEFAULTS_PATH,
-    config: Annotated[Path, typer.Option("--config", help="spaCy training config")] = TRAIN_CONFIG,
+        Path | None,
+        typer.Option(
+            "--defaults",
+            help="where to record each language's default [the packaged default_pipeline.yaml]",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="spaCy training config [the packaged ner-train.cfg]"),
+    ] = None,
 ) -> None:
     """Train a ner per language, compare it with the rules and a combination, record the best."""
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.corpus.schema import CorpusError
+    from cluster_nlp.nlp.pipeline import DEFAULTS_PATH
+    from cluster_nlp.nlp.train import TRAIN_CONFIG, TrainingError, train_ner, write_defaults
+
+    defaults = defaults or DEFAULTS_PATH
+    config = config or TRAIN_CONFIG
     settings = get_settings()
     labels_path = labels or settings.corpus_dir / "labels.jsonl"
     if out is None:
@@ -180,14 +186,14 @@ def train_ner_command(
         for split, results in (("held-out train documents", outcome.dev), ("test", outcome.test)):
             if results:
                 _print_comparison(f"{outcome.lang}: {split}", results)
-        console.print(f"{outcome.lang}: default pipeline is [bold]{outcome.chosen}[/]")
-    console.print(f"models and summary.json in {out}; defaults in {defaults}", highlight=False)
+        say(f"{outcome.lang}: default pipeline is ", (outcome.chosen, "bold"))
+    say(f"models and summary.json in {out}; defaults in {defaults}")
 
 
 def _print_comparison(title: str, results: dict[str, LanguageResult]) -> None:
     """Exact F1 per entity type (rows) and pipeline (columns), micro-F1 last."""
     reports = {kind: result.report()["labels"] for kind, result in results.items()}
-    table = Table(title=title)
+    table = DataTable(title)
     table.add_column("type")
     for kind in reports:
         table.add_column(kind, justify="right")
@@ -200,7 +206,7 @@ def _print_comparison(title: str, results: dict[str, LanguageResult]) -> None:
                 for report in reports.values()
             ),
         )
-    console.print(table)
+    show(table)
 
 
 # --- evaluate-ner -----------------------------------------------------------------------------
@@ -208,6 +214,10 @@ def _print_comparison(title: str, results: dict[str, LanguageResult]) -> None:
 
 def _pipelines(kind: PipelineKind, model: Path | None):
     """A function from language to pipeline, for the chosen kind."""
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.nlp.pipeline import build_pipeline, pipeline
+    from cluster_nlp.nlp.train import newest_version
+
     if kind is PipelineKind.DEFAULT:
         return pipeline
     if kind is PipelineKind.RULES:
@@ -241,6 +251,11 @@ def evaluate_ner_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Precision, recall and F1 per entity type and language against the corpus's gold spans."""
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.corpus.schema import CorpusError
+    from cluster_nlp.nlp.evaluate import evaluate_pipeline, load_gold_documents
+    from cluster_nlp.nlp.pipeline import PipelineChoiceError, default_choices
+
     labels_path = labels or get_settings().corpus_dir / "labels.jsonl"
     try:
         documents = load_gold_documents(labels_path, split)
@@ -266,15 +281,14 @@ def evaluate_ner_command(
             f"{lang}: {kind.value} pipeline on {split} ({language['documents']} docs)", language
         )
         for error in language.get("errors", []):
-            console.print(
+            say(
                 f"  {error['kind']:8} {error['label']:8} {error['doc_id']} "
-                f"{error['start']}:{error['end']} {error['text']!r}",
-                highlight=False,
+                f"{error['start']}:{error['end']} {error['text']!r}"
             )
 
 
 def _print_scores(title: str, language: dict) -> None:
-    table = Table(title=title)
+    table = DataTable(title)
     columns = ("type", "gold", "pred", "P", "R", "F1", "overlap P", "overlap R", "overlap F1")
     for column in columns:
         table.add_column(column, justify="left" if column == "type" else "right")
@@ -295,11 +309,10 @@ def _print_scores(title: str, language: dict) -> None:
                 )
             ),
         )
-    console.print(table)
+    show(table)
     regions = language["regions"]
-    console.print(
+    say(
         f"region normalisation: {regions['correct']}/{regions['checked']} gold LOC spans "
         f"resolved to the expected federal subject ({regions['accuracy']:.1%}; "
-        f"{regions['found']} overlapped by a predicted LOC)",
-        highlight=False,
+        f"{regions['found']} overlapped by a predicted LOC)"
     )

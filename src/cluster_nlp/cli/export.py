@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from cluster_nlp.cli.common import DbOption, console, db_url, fail
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import fail, say
 
 
 class Table(StrEnum):
@@ -90,13 +90,13 @@ def export_command(
     from cluster_nlp.taxonomy import TaxonomyError, load_taxonomy
 
     if fmt is not None and fmt not in set(ExportFormat):
-        fail(f"--format {escape(fmt)!r}: use jsonl, csv, parquet or xlsx", code=2)
+        fail(f"--format {fmt!r}: use jsonl, csv, parquet or xlsx", code=2)
     if names not in set(NameLanguage):
-        fail(f"--names {escape(names)!r}: use ru, en or id", code=2)
+        fail(f"--names {names!r}: use ru, en or id", code=2)
     try:
         chosen = export_format(out, ExportFormat(fmt) if fmt else None)
     except FormatError as error:
-        fail(escape(str(error)), code=2)
+        fail(str(error), code=2)
     language = NameLanguage(names)
     if table is Table.ALL and chosen is not ExportFormat.XLSX:
         fail("--table all needs an Excel workbook (--out FILE.xlsx): one sheet per table", code=2)
@@ -113,7 +113,7 @@ def export_command(
         )
         entities = entity_rows(sessions, language) if table is not Table.TAGS else []
     except (StoreError, TaxonomyError) as error:
-        fail(escape(str(error)))
+        fail(str(error))
     if table is not Table.ENTITIES and tags and not any(row["model_version"] for row in tags):
         fail(f"no stored document is tagged by model {version!r}: run `cluster-nlp tag` first")
     if table is Table.ALL:
@@ -126,4 +126,4 @@ def export_command(
         write_table(tags, tags_table(labels), chosen, out, separator.value)
         count = f"{len(tags)} documents ({version} tags)"
     if out is not None:
-        console.print(f"{count} -> {escape(str(out))}", highlight=False)
+        say(f"{count} -> {out}")

@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from cluster_nlp.cli.common import DbOption, console, db_url, fail, progress_bar
-from cluster_nlp.config import get_settings
-from cluster_nlp.ingest.pipeline import IngestSummary, InputPathError, ingest
-from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
-from cluster_nlp.pathtext import path_text
-from cluster_nlp.records import ExtractedDocument
-from cluster_nlp.store.db import StoreError, open_store
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import DataTable, fail, progress_bar, say, show
+
+if TYPE_CHECKING:
+    from cluster_nlp.ingest.pipeline import IngestSummary
+    from cluster_nlp.records import ExtractedDocument
 
 
 class EngineChoice(StrEnum):
@@ -46,6 +44,12 @@ def ingest_command(
     ocr: Annotated[bool, typer.Option(help="OCR pages without a usable text layer")] = True,
 ) -> None:
     """Ingest files and folders (recursively) into the store, each distinct file once."""
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.ingest.pipeline import InputPathError, ingest
+    from cluster_nlp.ingest.sandbox import ParseLimits
+    from cluster_nlp.pathtext import path_text
+    from cluster_nlp.store.db import StoreError, open_store
+
     settings = get_settings()
     limits = ParseLimits(
         timeout_s=timeout or settings.file_timeout_s,
@@ -76,7 +80,7 @@ def ingest_command(
 
 def _print_summary(summary: IngestSummary) -> None:
     counts = summary.counts
-    table = Table(title="Ingest summary", show_header=True)
+    table = DataTable("Ingest summary", show_header=True)
     for column in ("ingested", "already known", "failed", "needs OCR"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -85,10 +89,10 @@ def _print_summary(summary: IngestSummary) -> None:
         str(counts["failed"]),
         str(counts["needs_ocr"]),
     )
-    console.print(table)
+    show(table)
     for item in summary.failed:
-        console.print(f"[red]failed[/] {item.shown_path}: {item.error}", highlight=False)
-    console.print(f"run {summary.run_id}", style="dim")
+        say(("failed", "red"), f" {item.shown_path}: {item.error}")
+    say(f"run {summary.run_id}", style="dim")
 
 
 def extraction_json(document: ExtractedDocument) -> dict:
@@ -134,6 +138,9 @@ def extract_command(
     """Extract one file without storing it, to see what ingestion makes of it."""
     if not file.is_file():
         fail(f"no such file: {file}", code=2)
+    from cluster_nlp.config import get_settings
+    from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
+
     settings = get_settings()
     limits = ParseLimits(
         timeout_s=timeout or settings.file_timeout_s, memory_mb=settings.file_memory_mb, workers=1
@@ -145,10 +152,10 @@ def extract_command(
         typer.echo(json.dumps(extraction_json(result.document), ensure_ascii=False, indent=1))
         return
     document = result.document
-    console.print(
-        f"[bold]{document.title or file.name}[/] status={document.status.value} "
-        f"lang={document.lang} pages={document.page_count} engine={document.engine}",
-        highlight=False,
+    say(
+        (document.title or file.name, "bold"),
+        f" status={document.status.value} lang={document.lang} pages={document.page_count} "
+        f"engine={document.engine}",
     )
     for passage in document.passages:
-        console.print(f"[dim]p{passage.page} [{passage.lang}][/] {passage.text}", highlight=False)
+        say((f"p{passage.page} [{passage.lang}]", "dim"), f" {passage.text}")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from cluster_nlp.cli.common import DbOption, console, db_url, errors, fail
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import fail, say, warn
 from cluster_nlp.label_formats import ExchangeFormat
 
 
@@ -45,8 +45,8 @@ def export_labels_command(
     sessions, loaded = _open(db, taxonomy)
     written, skipped = export_labels(sessions, loaded, fmt, out)
     for reason in skipped:
-        errors.print(f"skipped {escape(reason)}")
-    console.print(f"{written} reviewed documents ({fmt.value}) -> {escape(str(out))}")
+        warn(f"skipped {reason}")
+    say(f"{written} reviewed documents ({fmt.value}) -> {out}")
 
 
 def import_labels_command(
@@ -72,12 +72,11 @@ def import_labels_command(
         fail(str(error))
     report = import_labels(sessions, loaded, records, analyst)
     for problem in [*problems, *report.errors]:
-        errors.print(f"skipped {escape(problem)}")
-    console.print(
+        warn(f"skipped {problem}")
+    say(
         f"{report.decisions} decisions: {report.by_id} records matched by id, "
         f"{report.by_path} by path, {report.created} stored as new documents; "
-        f"{len(problems) + len(report.errors)} skipped",
-        highlight=False,
+        f"{len(problems) + len(report.errors)} skipped"
     )
     if problems or report.errors:
         raise typer.Exit(1)

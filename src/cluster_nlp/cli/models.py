@@ -6,11 +6,8 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from cluster_nlp.classify.compare import compare_versions
 from cluster_nlp.cli.classify import (
-    USER_ERRORS,
     LabelsOption,
     ModelsOption,
     SplitOption,
@@ -19,25 +16,25 @@ from cluster_nlp.cli.classify import (
     default_paths,
     labelled_split,
     load_predictor,
+    user_errors,
 )
-from cluster_nlp.cli.common import console, fail
-from cluster_nlp.registry import (
-    ModelFileError,
-    list_versions,
-    promote,
-    read_metadata,
-    read_metrics,
-)
-from cluster_nlp.taxonomy import GROUPS
+from cluster_nlp.cli.output import DataTable, fail, say, show
 
-app = typer.Typer(help="List, inspect, compare and promote model versions.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect, compare and promote model versions.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # as the main app (cli/__init__.py)
+)
 
 
 @app.command("list")
 def models_list(models: ModelsOption = None) -> None:
     """Every registered version with its test-split micro-F1 per group."""
+    from cluster_nlp.registry import list_versions, read_metrics
+    from cluster_nlp.taxonomy import GROUPS
+
     models_dir = default_paths(None, models)[1]
-    table = Table(title=f"models in {models_dir}")
+    table = DataTable(f"models in {models_dir}")
     for column in ("version", "current", "trained on", *GROUPS):
         table.add_column(column)
     for entry in list_versions(models_dir):
@@ -51,7 +48,7 @@ def models_list(models: ModelsOption = None) -> None:
                 for group in GROUPS
             ),
         )
-    console.print(table)
+    show(table)
 
 
 @app.command("show")
@@ -59,6 +56,8 @@ def models_show(
     version: Annotated[str, typer.Argument(help="model version")], models: ModelsOption = None
 ) -> None:
     """A version's metadata and metrics as JSON."""
+    from cluster_nlp.registry import ModelFileError, read_metadata, read_metrics
+
     models_dir = default_paths(None, models)[1]
     try:
         payload = {
@@ -75,12 +74,14 @@ def models_promote(
     version: Annotated[str, typer.Argument(help="model version")], models: ModelsOption = None
 ) -> None:
     """Make a version the current model (`models/current`)."""
+    from cluster_nlp.registry import ModelFileError, promote
+
     models_dir = default_paths(None, models)[1]
     try:
         promote(models_dir, version)
     except ModelFileError as error:
         fail(str(error))
-    console.print(f"current model: {version}")
+    say(f"current model: {version}")
 
 
 @app.command("compare")
@@ -95,11 +96,13 @@ def models_compare(
 ) -> None:
     """Two versions on the same documents: micro-F1s, paired difference, moved labels."""
     check_split(split_name)
+    from cluster_nlp.classify.compare import compare_versions
+
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictors = [load_predictor(name, models_dir, taxonomy) for name in (first, second)]
         loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
-    except USER_ERRORS as error:
+    except user_errors() as error:
         fail(str(error))
     groups = compare_versions(
         predictors[0].classifiers, predictors[1].classifiers, chosen, loaded_taxonomy
@@ -118,7 +121,7 @@ def models_compare(
 
 
 def _print_comparison(first: str, second: str, split_name: str, groups: dict) -> None:
-    table = Table(title=f"first {first}, second {second}, on the {split_name} split")
+    table = DataTable(f"first {first}, second {second}, on the {split_name} split")
     columns = ("group", "first", "second", "2nd - 1st", "95% interval", "2nd better", "changed")
     for column in columns:
         table.add_column(
@@ -135,7 +138,7 @@ def _print_comparison(first: str, second: str, split_name: str, groups: dict) ->
             f"{row['second_better_share']:.0%}",
             f"{len(row['changed_documents'])} docs",
         )
-    console.print(table)
+    show(table)
     moved = [
         (group, label, figures)
         for group, row in groups.items()
@@ -143,9 +146,9 @@ def _print_comparison(first: str, second: str, split_name: str, groups: dict) ->
         if abs(figures["second"] - figures["first"]) >= 0.005
     ]
     if not moved:
-        console.print("no label's F1 moved")
+        say("no label's F1 moved")
         return
-    labels = Table(title="F1 per label, where it moved")
+    labels = DataTable("F1 per label, where it moved")
     for column in ("group", "label", "support", "first", "second"):
         labels.add_column(column, justify="right" if column not in ("group", "label") else "left")
     for group, label, figures in moved:
@@ -156,4 +159,4 @@ def _print_comparison(first: str, second: str, split_name: str, groups: dict) ->
             f"{figures['first']:.3f}",
             f"{figures['second']:.3f}",
         )
-    console.print(labels)
+    show(labels)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cluster_nlp.cli.common import DbOption, console, db_url, errors, fail, progress_bar
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import fail, progress_bar, say, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +33,7 @@ def embed_missing_passages(sessions) -> None:
 
             store_passage_vectors(sessions, default_embedder(), engine_version(), on_batch=advance)
     except EmbeddingEngineError as error:
-        errors.print(f"warning: no passage vectors, so no 'more like this': {error}", markup=False)
+        warn(("warning:", "yellow"), f" no passage vectors, so no 'more like this': {error}")
 
 
 def review_command(
@@ -70,9 +71,9 @@ def review_command(
     try:
         sessions = open_store(url)
         if not list_users(sessions):
-            errors.print(
-                "warning: no user can sign in yet: `cluster-nlp users add NAME --db URL`",
-                markup=False,
+            warn(
+                ("warning:", "yellow"),
+                " no user can sign in yet: `cluster-nlp users add NAME --db URL`",
             )
         if vectors:
             embed_missing_passages(sessions)
@@ -85,5 +86,5 @@ def review_command(
         )
     except (StoreError, TaxonomyError) as error:
         fail(str(error))
-    console.print(f"review app on http://{host}:{port}/ (Ctrl+C stops it)", highlight=False)
+    say(f"review app on http://{host}:{port}/ (Ctrl+C stops it)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

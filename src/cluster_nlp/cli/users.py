@@ -6,12 +6,15 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from cluster_nlp.cli.common import DbOption, console, db_url, fail
+from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.output import DataTable, fail, say, show
 
-app = typer.Typer(help="Add, list and remove the review app's users.", no_args_is_help=True)
+app = typer.Typer(
+    help="Add, list and remove the review app's users.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # as the main app (cli/__init__.py)
+)
 
 
 def _sessions(db: str | None):
@@ -42,7 +45,7 @@ def users_add(
         add_user(_sessions(db), name, password)
     except AuthError as error:
         fail(str(error), code=2)
-    console.print(f"user {escape(name)} added")
+    say(f"user {name} added")
 
 
 @app.command("list")
@@ -50,15 +53,17 @@ def users_list(db: DbOption = None) -> None:
     """Every user, when added, and whether the account is locked now."""
     from cluster_nlp.review.auth import list_users
 
-    table = Table("user", "added", "wrong passwords", "locked until")
+    table = DataTable("Users")
+    for column in ("user", "added", "wrong passwords", "locked until"):
+        table.add_column(column)
     for user in list_users(_sessions(db)):
         table.add_row(
-            escape(user["name"]),
+            user["name"],
             f"{user['created_at']:%Y-%m-%d %H:%M}",
             str(user["failed_logins"]),
             f"{user['locked_until']:%Y-%m-%d %H:%M:%S}" if user["locked_until"] else "",
         )
-    console.print(table)
+    show(table)
 
 
 @app.command("remove")
@@ -72,7 +77,7 @@ def users_remove(
         remove_user(_sessions(db), name)
     except AuthError as error:
         fail(str(error), code=2)
-    console.print(f"user {escape(name)} removed")
+    say(f"user {name} removed")
 
 
 @app.command("token")
@@ -91,4 +96,4 @@ def users_token(
         token = create_api_token(_sessions(db), name, label, timedelta(days=days))
     except AuthError as error:
         fail(str(error), code=2)
-    console.print(token, markup=False, highlight=False)
+    say(token)
