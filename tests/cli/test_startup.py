@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cluster_nlp.cli import classify, export
+from cluster_nlp.cli import classify
 from flows.cli import app
 
 # Libraries that take seconds to import; the commands that need them import them in their body.
@@ -112,9 +112,3 @@ def test_review_margin_is_the_predictors():
     from cluster_nlp.classify.predict import DEFAULT_MARGIN
 
     assert classify.DEFAULT_MARGIN == DEFAULT_MARGIN
-
-
-def test_export_formats_are_the_exporters():
-    from cluster_nlp.export import ExportFormat
-
-    assert [choice.value for choice in export.FormatChoice] == [f.value for f in ExportFormat]
