@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     file_memory_mb: int = Field(
         1024, gt=64, description="address space a parse worker may add beyond its start"
     )
+    model_file_mb: int = Field(
+        512, gt=0, description="largest model file the registry reads (hashing and loading)"
+    )
     workers: int = Field(2, ge=1)
     tag_interval_s: int = Field(900, ge=10, description="tagging schedule when no cron is set")
     tag_cron: str | None = Field(None, description="tagging schedule as a cron string")

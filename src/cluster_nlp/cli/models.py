@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cluster_nlp.classify.compare import compare_versions
@@ -40,7 +41,14 @@ def models_list(models: ModelsOption = None) -> None:
     table = Table(title=f"models in {models_dir}")
     for column in ("version", "current", "trained on", *GROUPS):
         table.add_column(column)
-    for entry in list_versions(models_dir):
+    try:
+        entries = list_versions(models_dir)
+    except ModelFileError as error:
+        fail(str(error))
+    for entry in entries:
+        if "error" in entry:  # a broken folder is listed with its reason, not skipped
+            table.add_row(escape(entry["version"]), "", escape(entry["error"]))
+            continue
         metrics = read_metrics(models_dir, entry["version"]).get("test", {})
         table.add_row(
             entry["version"],
