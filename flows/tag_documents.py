@@ -91,6 +91,13 @@ def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[lis
     return results, failures
 
 
+def own_outcome(outcome: dict, owner: str) -> dict:
+    """An ingest outcome as this run saw it: a file another run ingested is ``known`` here."""
+    if outcome.get("by") != owner and outcome["outcome"] == "ingested":
+        return {**outcome, "outcome": "known"}
+    return outcome
+
+
 def with_task_runner(flow_function: Flow, dask_address: str | None) -> Flow:
     """The flow on a Dask cluster when an address is given; ``local:N`` starts N workers."""
     if not dask_address:
@@ -155,6 +162,7 @@ def ingest_chunk(
             "document_id": item.document_id,
             "outcome": item.outcome.value,
             "error": item.error,
+            "by": claims["owner"],
         }
         for item in summary.files
     ]
@@ -163,14 +171,14 @@ def ingest_chunk(
 @task(
     name="entities",
     cache_key_fn=lambda _, p: cache_key(
-        "entities", p["store_id"], extractor_version(), sorted(p["document_ids"])
+        "entities-by-run", p["store_id"], extractor_version(), sorted(p["document_ids"])
     ),
     **CACHED,
 )
-def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> list[str]:
+def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> dict:
     sessions = open_store(db)
     with claimed(sessions, "entities", document_ids, **claims):
-        return extract_stored(sessions, document_ids)
+        return {"done": extract_stored(sessions, document_ids), "by": claims["owner"]}
 
 
 @task(
@@ -199,7 +207,7 @@ def tag_chunk(
     sessions = open_store(db)
     with claimed(sessions, f"tags:{model_version}", document_ids, **claims):
         summary = tag_documents(sessions, predictor, text_extractor_version(), document_ids)
-    return {"tagged": summary.tagged, "needs_review": summary.needs_review}
+    return {"tagged": summary.tagged, "needs_review": summary.needs_review, "by": claims["owner"]}
 
 
 @task(name="export", cache_policy=NO_CACHE, **RETRIES)
@@ -324,7 +332,11 @@ def tag_documents_flow(
             limits=asdict(limits),
             **store,
         )
-        outcomes = {outcome["path"]: outcome for chunk in ingested for outcome in chunk}
+        outcomes = {
+            outcome["path"]: own_outcome(outcome, claims["owner"])
+            for chunk in ingested
+            for outcome in chunk
+        }
         extracted, extract_failures = run_chunks(
             extract_chunk, documents_to_extract(sessions, extractor_version()), size, **store
         )
@@ -341,11 +353,22 @@ def tag_documents_flow(
         failures += extract_failures + tag_failures
         exported = export_outputs(db, out, predictor.version)
 
-        tagged_ids = {document for chunk in tagged for document in chunk["tagged"]}
+        # A chunk's cached result may be another run's work (same documents, same versions):
+        # this run reports only what it did, and counts the rest as done before.
+        own_tagged = [chunk for chunk in tagged if chunk.get("by") == claims["owner"]]
+        own_extracted = [chunk for chunk in extracted if chunk.get("by") == claims["owner"]]
+        tagged_ids = {document for chunk in own_tagged for document in chunk["tagged"]}
+        done_before = {
+            "entities_extracted": sum(len(chunk["done"]) for chunk in extracted)
+            - sum(len(chunk["done"]) for chunk in own_extracted),
+            "tagged": sum(len(chunk["tagged"]) for chunk in tagged) - len(tagged_ids),
+        }
         new_ids = {
             outcome["document_id"]
             for outcome in outcomes.values()
-            if outcome["document_id"] and outcome["outcome"] != "known"
+            if outcome["document_id"]
+            and outcome["outcome"] != "known"
+            and outcome.get("by") == claims["owner"]
         }
         table = run_table(files, outcomes, tagged_ids, failures, exported["labels"])
         counts = {name: sum(row["outcome"] == name for row in table) for name in OUTCOMES}
@@ -354,6 +377,7 @@ def tag_documents_flow(
             "files": len(files),
             "outcomes": counts,
             "failed": sum(row["outcome"].startswith("failed") for row in table),
+            "done_before": done_before,
         }
         summary = drift_markdown(statistics, previous_statistics(sessions, RUN_KIND, run_id))
         summary += failures_markdown(table)
@@ -378,9 +402,10 @@ def tag_documents_flow(
         "model_version": predictor.version,
         "files": len(files),
         "outcomes": counts,
-        "entities_extracted": sum(len(chunk) for chunk in extracted),
+        "entities_extracted": sum(len(chunk["done"]) for chunk in own_extracted),
         "tagged": len(tagged_ids),
-        "needs_review": sum(chunk["needs_review"] for chunk in tagged),
+        "needs_review": sum(chunk["needs_review"] for chunk in own_tagged),
+        "done_before": done_before,
         "failures": failures,
         "outputs": {**exported["paths"], "summary.md": str(summary_path)},
     }

@@ -97,8 +97,14 @@ def drift_markdown(current: dict, history: list[dict]) -> str:
         f"- documents in this run: {current['documents']} (tagged: {current['tagged']}, "
         f"needing review: {current['needs_review']})",
         f"- mean text-layer grade: {current['mean_page_grade']} over {current['pages']} pages",
-        "",
     ]
+    done_before = {name: count for name, count in current.get("done_before", {}).items() if count}
+    if done_before:  # cached results of another run's work, not counted above
+        lines.append(
+            "- done before by another run: "
+            + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in done_before.items())
+        )
+    lines.append("")
     if not history:
         lines.append("No earlier run to compare with: this run is the baseline for drift.")
         return "\n".join(lines) + "\n"
