@@ -297,9 +297,9 @@ def failures_markdown(table: list[dict]) -> str:
     task_runner=ThreadPoolTaskRunner(max_workers=1),
 )
 def tag_documents_flow(
-    inbox: str = "corpus/pdf",
+    inbox: str | None = None,
     db: str | None = None,
-    out: str = "outputs",
+    out: str | None = None,
     models_dir: str | None = None,
     model: str | None = None,
     taxonomy: str | None = None,
@@ -310,6 +310,8 @@ def tag_documents_flow(
     """Ingest new files from ``inbox`` (a folder or an fsspec URL), extract entities, tag every
     stored document the model has not tagged yet, write exports and publish artifacts."""
     settings = get_settings()
+    inbox = inbox or str(settings.corpus_dir / "pdf")
+    out = out or str(settings.home / "outputs")
     db = db or settings.db
     models_dir = models_dir or str(settings.models_dir)
     taxonomy = taxonomy or (str(settings.taxonomy) if settings.taxonomy else None)
