@@ -23,15 +23,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
+from cluster_nlp.atomic_files import write_atomically
 from cluster_nlp.classify.predict import Predictor, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
 from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows
 from cluster_nlp.inbox import local_inbox, scan_inbox
-from cluster_nlp.ingest.pipeline import ingest, text_extractor_version
+from cluster_nlp.ingest.pipeline import ingest, parse_attempt, text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
 from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.nlp.pipeline import extractor_version
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.registry import current_version, load_version
 from cluster_nlp.report import drift_markdown, previous_statistics, run_statistics
 from cluster_nlp.store.claims import claimed, process_owner
@@ -73,6 +75,8 @@ def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[lis
 
     A chunk that fails for good is submitted again item by item, so a bad document costs
     only itself; returns the chunks' results and one failure row per item that still failed.
+    A chunk that failed because the database stayed unreachable through its retries is not
+    split: every item would meet the same outage, each with its own retries.
     """
     results, failures = [], []
     pending = [(work.submit(chunk, **arguments), chunk) for chunk in chunked(items, size)]
@@ -82,11 +86,17 @@ def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[lis
             outcome = future.result(raise_on_failure=False)
             if future.state.is_completed():
                 results.append(outcome)
-            elif len(chunk) > 1:
+            elif len(chunk) > 1 and not isinstance(outcome, OperationalError):
                 retry += [(work.submit([item], **arguments), [item]) for item in chunk]
             else:
-                item = chunk[0][0] if isinstance(chunk[0], list) else chunk[0]
-                failures.append({"stage": work.name, "item": item, "error": one_line(str(outcome))})
+                failures += [
+                    {
+                        "stage": work.name,
+                        "item": entry[0] if isinstance(entry, list) else entry,
+                        "error": one_line(str(outcome)),
+                    }
+                    for entry in chunk
+                ]
         pending = retry
     return results, failures
 
@@ -136,16 +146,26 @@ def _loaded_predictor(models_dir: str, version: str | None, taxonomy: str | None
 
 
 @task(name="scan", cache_policy=NO_CACHE, **RETRIES)
-def scan(inbox: str, staging_dir: str, db: str) -> list[dict]:
-    """Every supported file of the inbox: path, content hash, and whether the store has it."""
-    files = scan_inbox(local_inbox(inbox, Path(staging_dir)), open_store(db))
+def scan(inbox: str, staging_dir: str, db: str, engine: str, limits: dict) -> list[dict]:
+    """Every supported file of the inbox: path, content hash, and whether the store has it.
+
+    Remote keys refused by the mirror (they would land outside it) are logged to the run.
+    """
+    folder = local_inbox(inbox, Path(staging_dir), on_refused=get_run_logger().warning)
+    attempt = parse_attempt(engine, ParseLimits(**limits))
+    files = scan_inbox(folder, open_store(db), attempt)
     return [{"path": item.path, "sha256": item.sha256, "known": item.known} for item in files]
 
 
 @task(
     name="ingest",
     cache_key_fn=lambda _, p: cache_key(
-        "ingest", p["store_id"], text_extractor_version(), sorted(map(tuple, p["files"]))
+        "ingest",
+        p["store_id"],
+        text_extractor_version(),
+        # a failure is tried again under another engine or larger limits
+        parse_attempt(p["engine"], ParseLimits(**p["limits"])),
+        sorted(map(tuple, p["files"])),
     ),
     **CACHED,
 )
@@ -243,7 +263,8 @@ def run_table(
     """The run as a table: one row per inbox file, then per document re-tagged from elsewhere.
 
     A failure is shown on the row of its file or document: ``item`` is a path for ingestion
-    and a document id for the later stages.
+    and a document id for the later stages. Paths are shown as text (``path_text``): a file
+    name need not be valid UTF-8.
     """
     failed = {failure["item"]: failure for failure in failures}
 
@@ -253,7 +274,7 @@ def run_table(
             outcome, error = f"failed: {failure['stage']}", failure["error"]
         found = labels.get(document, {})
         return {
-            "path": path,
+            "path": path_text(path),
             "document": document[:12],
             "outcome": outcome,
             "labels": "; ".join(found.get("labels", [])),
@@ -269,12 +290,12 @@ def run_table(
         rows.append(row(item["path"], document, outcome, ingested.get("error")))
     in_inbox = {item["sha256"] for item in files}
     rows += [row("", document, "re-tagged", None) for document in sorted(tagged - in_inbox)]
-    rows += [row("", str(item), "failed", None) for item in list(failed)]
+    rows += [row("", path_text(str(item)), "failed", None) for item in list(failed)]
     return rows
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def failures_markdown(table: list[dict]) -> str:
@@ -325,7 +346,7 @@ def tag_documents_flow(
         settings.file_timeout_s, settings.file_memory_mb, parse_workers or settings.workers
     )
     try:
-        files = scan(inbox, str(settings.staging_dir), db)
+        files = scan(inbox, str(settings.staging_dir), db, engine, asdict(limits))
         ingested, failures = run_chunks(
             ingest_chunk,
             [[item["path"], item["sha256"]] for item in files],
@@ -384,8 +405,7 @@ def tag_documents_flow(
         summary = drift_markdown(statistics, previous_statistics(sessions, RUN_KIND, run_id))
         summary += failures_markdown(table)
         summary_path = Path(out) / "summary.md"
-        summary_path.parent.mkdir(parents=True, exist_ok=True)
-        summary_path.write_text(summary, encoding="utf-8")
+        write_atomically(summary_path, summary)
         finish_run(sessions, run_id, "ok", statistics)
     except Exception:
         finish_run(sessions, run_id, "failed", {})
@@ -408,7 +428,8 @@ def tag_documents_flow(
         "tagged": len(tagged_ids),
         "needs_review": sum(chunk["needs_review"] for chunk in own_tagged),
         "done_before": done_before,
-        "failures": failures,
+        # an ingestion failure's item is a path, which need not be valid UTF-8
+        "failures": [{**failure, "item": path_text(failure["item"])} for failure in failures],
         "outputs": {**exported["paths"], "summary.md": str(summary_path)},
     }
     get_run_logger().info(

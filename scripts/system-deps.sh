@@ -3,8 +3,9 @@
 #   tesseract-ocr(-rus,-eng): OCR for pages without a usable text layer
 #   fonts-dejavu-core/extra: the Cyrillic fonts the corpus renderer and PDF fixtures use
 #   postgresql: the store tests run against a throw-away local server as well as SQLite
+#   chromium: the review app's browser test (Playwright drives Debian's chromium)
 set -euo pipefail
-packages=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core fonts-dejavu-extra postgresql)
+packages=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core fonts-dejavu-extra postgresql chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
+from cluster_nlp.atomic_files import replacing, write_atomically
 from cluster_nlp.store.documents import SessionFactory
 from cluster_nlp.store.models import (
     DocumentRow,
@@ -159,7 +160,8 @@ def write_rows(rows: Iterable[dict], fmt: ExportFormat, out: Path | None = None)
         table = pa.Table.from_pylist(
             [{k: _parquet_cell(v) for k, v in row.items()} for row in rows]
         )
-        pq.write_table(table, out)
+        with replacing(out) as partial:
+            pq.write_table(table, partial)
         return
     buffer = io.StringIO()
     if fmt is ExportFormat.JSONL:
@@ -173,5 +175,4 @@ def write_rows(rows: Iterable[dict], fmt: ExportFormat, out: Path | None = None)
     if out is None:
         sys.stdout.write(buffer.getvalue())
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(buffer.getvalue(), encoding="utf-8")
+        write_atomically(out, buffer.getvalue())

@@ -7,10 +7,14 @@ back. Invariants are validated here once, so no stage has to re-check them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from os import PathLike
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cluster_nlp.pathtext import path_text, valid_text
 
 
 class DocumentStatus(StrEnum):
@@ -124,6 +128,18 @@ class ExtractedDocument(Record):
     pages: list[Page] = []
     passages: list[Passage] = []
 
+    # A file name that is not valid UTF-8 (or an error message quoting one) must still be
+    # storable and printable: see ``cluster_nlp.pathtext``.
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_as_text(cls, path: object) -> object:
+        return path_text(path) if isinstance(path, (str, bytes, PathLike)) else path
+
+    @field_validator("error")
+    @classmethod
+    def _error_as_text(cls, error: str | None) -> str | None:
+        return valid_text(error) if error is not None else None
+
     @model_validator(mode="after")
     def _consistent(self) -> ExtractedDocument:
         if self.status is DocumentStatus.FAILED and not self.error:
@@ -209,16 +225,31 @@ class Prediction(Record):
 
 
 class Decision(Record):
-    """An analyst's verdict on a document's labels: the same three lists a prediction has.
+    """An analyst's verdict on a document's labels: per group, the label set that holds.
 
-    The newest decision on a document is its label set for training; ``model_version`` says
-    which prediction the analyst was looking at when deciding.
+    A group left ``None`` was not decided. The newest decision on a document and group is its
+    label set for training; ``model_version`` says which prediction the analyst was looking
+    at when deciding.
     """
 
     document_id: str = Field(pattern=r"^[0-9a-f]{64}$")
     analyst: str = Field(min_length=1)
     model_version: str | None = None
-    formation_type: list[str] = []
-    functions: list[str] = []
-    institutional_forms: list[str] = []
+    formation_type: list[str] | None = None
+    functions: list[str] | None = None
+    institutional_forms: list[str] | None = None
     note: str | None = None
+
+
+class GroupDecision(Record):
+    """One stored decision on one group of one document, as the history shows it."""
+
+    id: int
+    document_id: str
+    group: str
+    labels: list[str]
+    analyst: str
+    model_version: str | None = None
+    note: str | None = None
+    created_at: datetime
+    supersedes_id: int | None = None

@@ -77,7 +77,7 @@ def _break(corpus: Path, problem: str) -> None:
     elif problem == "missing pdf":
         (corpus / "pdf" / "en-001.pdf").unlink()
     elif problem == "bad markdown":
-        (corpus / "src" / "ru-003.md").write_text("Без заголовка\n\nТекст.\n", encoding="utf-8")
+        (corpus / "src" / "ru-003.md").write_text("# Один\n\n# Два\n", encoding="utf-8")
     elif problem == "offset mismatch":
         span = first["entities"][-1]
         span["start"], span["end"] = span["start"] + 1, span["end"] + 1
@@ -119,7 +119,7 @@ def _break(corpus: Path, problem: str) -> None:
         (
             "bad markdown",
             IssueKind.BAD_MARKDOWN,
-            "ru-003: src/ru-003.md: line 1: the first line must be",
+            "ru-003: src/ru-003.md: line 3: a second '# Title'",
         ),
         ("offset mismatch", IssueKind.OFFSET_MISMATCH, "ru-001: span"),
         ("overlapping spans", IssueKind.OVERLAPPING_SPANS, "ru-001: span '10 млн рублей'"),

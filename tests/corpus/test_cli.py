@@ -36,6 +36,7 @@ def options(tmp_path, taxonomy, requirements) -> list[str]:
         ("merge", "--taxonomy"),
         ("agreement", "SECOND.jsonl"),
         ("agreement", "--disagreements"),
+        ("rationales", "RATIONALES.jsonl"),
     ],
 )
 def test_every_command_has_help(command: str, mentions: str) -> None:
@@ -130,3 +131,60 @@ def test_merge_reports_entities_inside_others(write_corpus, make_draft, options)
     )
     record = json.loads((corpus / "labels.jsonl").read_text(encoding="utf-8"))
     assert [span["text"] for span in record["entities"]] == ["Томская область"]
+
+
+def _rationale_file(path: Path, quotes: dict[str, list[str]]) -> Path:
+    line = {"doc_id": "ru-002", "batch": "w1", "rationales": quotes}
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("quotes", "exit_code", "message"),
+    [
+        (
+            {
+                "network": ["Ассоциация объединяет компании по всей стране."],
+                "startups": ["объединяет компании"],
+                "fund": ["по всей стране"],
+            },
+            0,
+            "rationales of 1 documents (3 spans)",
+        ),
+        ({"network": ["по всему миру"]}, 1, "error: r.jsonl:1: ru-002: quote for 'network' not in"),
+    ],
+)
+def test_rationales_command(small_corpus, options, tmp_path, quotes, exit_code, message) -> None:
+    corpus, draft = small_corpus
+    runner.invoke(app, ["merge", str(draft), "--corpus", str(corpus), *options])
+    notes = _rationale_file(tmp_path / "r.jsonl", quotes)
+    result = runner.invoke(app, ["rationales", str(notes), "--corpus", str(corpus), *options[:2]])
+    assert result.exit_code == exit_code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_agreement_prints_rationale_overlap(small_corpus, options, tmp_path) -> None:
+    corpus, draft = small_corpus
+    runner.invoke(app, ["merge", str(draft), "--corpus", str(corpus), *options])
+    quotes = {
+        "network": ["Ассоциация объединяет компании по всей стране."],
+        "startups": ["объединяет компании"],
+        "fund": ["по всей стране"],
+    }
+    notes = _rationale_file(tmp_path / "r.jsonl", quotes)
+    runner.invoke(app, ["rationales", str(notes), "--corpus", str(corpus), *options[:2]])
+    record = next(
+        json.loads(line)
+        for line in (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+        if '"ru-002"' in line
+    )
+    second = tmp_path / "second.jsonl"
+    second.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["agreement", str(second), "--corpus", str(corpus), *options[:2], "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    overlap = {row["group"]: row for row in json.loads(result.output)["rationales"]}
+    assert overlap["formation_type"]["char_f1"] == 1.0
+    assert overlap["functions"]["labels"] == 1

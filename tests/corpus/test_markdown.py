@@ -81,12 +81,38 @@ def test_paragraph_next_to_a_list_is_split() -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "title", "preamble", "blocks"),
+    [
+        ("# Заголовок\n\nТекст.\n", "Заголовок", (), (Paragraph("Текст."),)),
+        (
+            "Главная > Новости\n\n12.03.2025\n\n# Заголовок\n\nТекст.\n",
+            "Заголовок",
+            (Paragraph("Главная > Новости"), Paragraph("12.03.2025")),
+            (Paragraph("Текст."),),
+        ),
+        ("1.2. Утвердить программу.\n", None, (), (Paragraph("1.2. Утвердить программу."),)),
+        ("## Раздел\n\nТекст\n", None, (), (Heading(2, "Раздел"), Paragraph("Текст"))),
+    ],
+)
+def test_site_furniture_before_the_title_and_untitled_excerpts(
+    source: str, title: str | None, preamble: tuple, blocks: tuple
+) -> None:
+    document = parse_markdown(source)
+    assert (document.title, document.preamble, document.blocks) == (title, preamble, blocks)
+
+
+def test_plain_text_reads_the_preamble_before_the_title() -> None:
+    document = parse_markdown("Главная > Новости\n\n# Заголовок\n\nТекст.\n")
+    assert plain_text(document) == "Главная > Новости\n\nЗаголовок\n\nТекст."
+
+
+@pytest.mark.parametrize(
     ("source", "message"),
     [
         ("", "line 1: the document is empty"),
-        ("Просто текст\n", "line 1: the first line must be a '# Title'"),
-        ("## Раздел\n\nТекст\n", "line 1: the first line must be a '# Title'"),
-        ("# T\n\n# Второй заголовок\n", "line 3: only the first line may be a '# Title'"),
+        ("  \n\n", "line 1: the document is empty"),
+        ("# T\n\n# Второй заголовок\n", "line 3: a second '# Title'"),
+        ("Главная > Новости\n\n# T\n\n# Ещё\n", "line 5: a second '# Title'"),
         ("# T\n\n| a | b |\n| 1 | 2 |\n", "line 4: the second table row must be |---|---|"),
         ("# T\n\n| a | b |\n", "line 3: a table needs a header and a |---| row"),
         ("# T\n\n| a | b |\n|---|---|\n| 1 | 2 | 3 |\n", "line 5: row has 3 cells, header has 2"),

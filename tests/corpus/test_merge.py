@@ -267,6 +267,34 @@ def test_assign_splits_counts_settled_test_documents(taxonomy, requirements) -> 
     assert all(r.split is Split.TRAIN for r in result[2:])
 
 
+@pytest.mark.parametrize(
+    ("batch", "was", "expected"),
+    [
+        ("w8", Split.TRAIN, Split.TEST),  # a held-out writer's document is test, even if settled
+        ("w8", Split.TEST, Split.TEST),
+        ("w2", Split.TEST, Split.TRAIN),  # a writer who wrote training documents is not test
+        ("w2", Split.TRAIN, Split.TRAIN),
+        (None, Split.TEST, Split.TRAIN),
+    ],
+)
+def test_held_out_batches_draw_the_split_by_writer(
+    taxonomy, requirements, batch, was, expected
+) -> None:
+    record = LabelRecord(
+        doc_id="ru-001",
+        path="pdf/ru-001.pdf",
+        source="src/ru-001.md",
+        lang="ru",
+        genre="news",
+        split=was,
+        batch=batch,
+    )
+    by_writer = requirements.model_copy(update={"held_out_batches": ["w8"]})
+    for settled in (set(), {"ru-001"}):
+        [result] = assign_splits([record], settled, taxonomy, by_writer)
+        assert result.split is expected
+
+
 def test_labels_file_is_sorted_json_lines(small_corpus, taxonomy, requirements) -> None:
     corpus, draft = small_corpus
     merge_drafts([draft], corpus, taxonomy, requirements)

@@ -141,6 +141,21 @@ def test_two_columns_leave_the_middle_empty(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("columns", [1, 2])
+@pytest.mark.parametrize(
+    "head",
+    ["Главная / Новости / Регионы\n\n14 марта 2025\n\n# Кластер открыл приём заявок\n\n", ""],
+    ids=["furniture-before-title", "untitled"],
+)
+def test_pages_with_furniture_or_no_title_render_in_reading_order(tmp_path, columns, head) -> None:
+    path, _ = _render(tmp_path, "page", head + _body(4), columns=columns)
+    first = _page_texts(path)[0].replace("\n", " ")
+    assert SENTENCES[0].split()[0] in first
+    if head:
+        assert first.index("Главная") < first.index("14 марта 2025") < first.index("Кластер открыл")
+        assert first.index("Кластер открыл") < first.index(SENTENCES[0].split()[0])
+
+
+@pytest.mark.parametrize("columns", [1, 2])
 def test_tables_are_ruled_and_found(tmp_path, columns) -> None:
     path, _ = _render(tmp_path, f"table{columns}", columns=columns)
     found = []
@@ -262,6 +277,6 @@ def test_missing_fonts_name_the_package(tmp_path, monkeypatch) -> None:
 
 
 def test_markdown_errors_stop_rendering(tmp_path) -> None:
-    with pytest.raises(MarkdownError, match="first line must be"):
-        _render(tmp_path, "broken", markdown="no title\n")
+    with pytest.raises(MarkdownError, match="a second '# Title'"):
+        _render(tmp_path, "broken", markdown="# One\n\n# Two\n")
     assert not (tmp_path / "broken.pdf").exists()

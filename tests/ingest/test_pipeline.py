@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
+from cluster_nlp.ingest import pipeline
 from cluster_nlp.ingest.pipeline import (
     InputPathError,
     Outcome,
     discover,
+    extractor_version_of,
     ingest,
     sha256_file,
     text_extractor_version,
@@ -26,6 +30,7 @@ from cluster_nlp.store.documents import (
     load_document,
     save_document,
 )
+from cluster_nlp.store.models import DocumentPathRow
 
 LIMITS = ParseLimits(timeout_s=60, memory_mb=2048, workers=2)
 
@@ -165,3 +170,102 @@ def test_cli_extract_json_and_unreadable_file(inbox: Path, bad_files: Path):
     assert broken.exit_code == 1
     assert broken.stdout == ""
     assert "Traceback" not in broken.output
+
+
+@pytest.mark.parametrize("copies", [2, 3])
+def test_identical_files_in_one_batch_are_one_document_with_every_path(
+    inbox: Path, sessions, copies: int
+):
+    note = inbox / "sub" / "note.md"
+    for number in range(1, copies):
+        shutil.copy(note, inbox / f"same-{number}.md")
+    summary = ingest([inbox], sessions, limits=LIMITS)
+
+    digest = sha256_file(note)
+    same = [item for item in summary.files if item.document_id == digest]
+    assert len(same) == copies
+    assert sorted(item.outcome.value for item in same) == ["ingested"] + ["known"] * (copies - 1)
+    assert summary.counts["failed"] == 0 and len(document_summaries(sessions)) == 3
+    with sessions() as session:
+        paths = session.scalars(
+            select(DocumentPathRow.path).where(DocumentPathRow.document_id == digest)
+        ).all()
+    assert sorted(paths) == sorted(str(item.path) for item in same)
+
+
+UNDECODABLE = b"bad\xff\xfe.pdf"  # a cp1252 or cp1251 name copied from another machine
+
+
+@pytest.fixture
+def odd_names(inbox: Path, make_pdf) -> Path:
+    """The inbox plus a PDF whose name is not UTF-8 and a note named with a newline and []."""
+    drawn = make_pdf(inbox / "drawn.pdf", [["Технопарк в Казани открыл новый корпус."]])
+    os.rename(drawn, os.path.join(os.fsencode(inbox), UNDECODABLE))
+    (inbox / 'two\nlines "q" [x].md').write_text("# Заметка\n\nО кластере в Перми.\n", "utf-8")
+    return inbox
+
+
+def test_files_with_odd_names_are_stored_under_names_shown_as_text(odd_names: Path, sessions):
+    summary = ingest([odd_names], sessions, limits=LIMITS)
+    assert summary.counts == {"ingested": 5, "known": 0, "failed": 0, "needs_ocr": 0}
+    stored = {row["source_path"] for row in document_summaries(sessions)}
+    assert {
+        f"{odd_names}/bad\\xff\\xfe.pdf",
+        f'{odd_names}/two\\nlines "q" [x].md',
+        f"{odd_names}/report.pdf",
+    } <= stored
+    assert {item.shown_path for item in summary.files} == stored
+    assert ingest([odd_names], sessions, limits=LIMITS).counts["known"] == 5
+
+
+def test_cli_ingest_prints_an_undecodable_name_as_text(odd_names: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        app, ["ingest", str(odd_names), "--db", f"sqlite:///{tmp_path}/cli.db"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Ingest summary" in result.output
+
+
+def test_the_text_extractor_version_follows_the_ingest_data_files_not_the_cwd(
+    tmp_path: Path, monkeypatch
+):
+    package = Path(pipeline.__file__).parent
+    copy = tmp_path / "ingest"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert extractor_version_of(copy) == text_extractor_version()
+
+    layout = copy / "data" / "layout.yaml"
+    layout.write_text(layout.read_text("utf-8") + "# a threshold was retuned\n", "utf-8")
+    assert extractor_version_of(copy) != text_extractor_version()
+
+    monkeypatch.chdir(tmp_path)
+    text_extractor_version.cache_clear()
+    assert text_extractor_version() == extractor_version_of(package)
+
+
+SMALL = {"engine": "auto", "timeout_s": 5.0, "memory_mb": 512}
+
+
+@pytest.mark.parametrize(
+    ("failed_under", "engine", "timeout_s", "memory_mb", "parsed_again"),
+    [
+        (SMALL, "auto", 5.0, 512, False),  # the same conditions fail the same way
+        (SMALL, "auto", 60.0, 512, True),  # more time
+        (SMALL, "auto", 5.0, 2048, True),  # more memory
+        (SMALL, "auto", 1.0, 256, False),  # less of both
+        (SMALL, "pdfplumber", 5.0, 512, True),  # another engine
+        (None, "auto", 60.0, 2048, False),  # recorded before limits were kept
+    ],
+)
+def test_a_failure_is_retried_under_another_engine_or_larger_limits(
+    inbox: Path, sessions, failed_under, engine, timeout_s, memory_mb, parsed_again
+):
+    note = inbox / "sub" / "note.md"
+    digest = sha256_file(note)
+    failure = failed_document(str(note), digest, "timed out: parsing took longer than 5 s")
+    save_document(sessions, failure, 0, text_extractor_version(), attempt=failed_under)
+
+    limits = ParseLimits(timeout_s=timeout_s, memory_mb=memory_mb, workers=1)
+    summary = ingest([note], sessions, engine=engine, limits=limits)
+    assert summary.files[0].outcome is (Outcome.INGESTED if parsed_again else Outcome.KNOWN)
+    assert (load_document(sessions, digest).status.value == "ok") is parsed_again

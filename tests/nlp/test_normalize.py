@@ -355,6 +355,7 @@ def test_seed_paper_dates_and_shares(seed_sentences):
         ("2 млн евро", 2e6, "EUR"),
         ("USD 40 mln", 40e6, "USD"),
         ("5 million dollars", 5e6, "USD"),
+        ("a billion dollars", 1e9, "USD"),
     ],
 )
 def test_money(text, amount, currency):
@@ -365,7 +366,17 @@ def test_money(text, amount, currency):
 
 @pytest.mark.parametrize(
     "text",
-    ["5 млн", "рублей", "", "от 1 до 2 млрд рублей", "$5–10 млн", "Кластер в Москве"],
+    [
+        "5 млн",
+        "рублей",
+        "",
+        "от 1 до 2 млрд рублей",
+        "$5–10 млн",
+        "Кластер в Москве",
+        "сотен миллионов рублей",
+        "десятки миллиардов рублей",
+        "millions of dollars",
+    ],
 )
 def test_not_money(text):
     assert normalize_money(text) is None

@@ -14,6 +14,7 @@ from cluster_nlp.corpus.schema import LabelSet, read_label_records
 from cluster_nlp.corpus.schema import label_matrix as label_set_matrix
 from cluster_nlp.store.decisions import latest_decisions
 from cluster_nlp.store.documents import SessionFactory, load_document
+from cluster_nlp.store.predictions import newest_prediction
 from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
 DECISION_GENRE = "reviewed"
@@ -28,6 +29,8 @@ class LabeledText:
     split: str
     labels: LabelSet
     sha256: str | None = None  # of the document's file, to match stored documents and decisions
+    # The groups an analyst decided (decisions only); the others came from the model.
+    reviewed_groups: tuple[str, ...] = GROUPS
 
 
 def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledText]:
@@ -54,10 +57,23 @@ def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledTex
 
 
 def decision_texts(sessions: SessionFactory, taxonomy: Taxonomy) -> list[LabeledText]:
-    """Analysts' newest decisions as training examples, with the stored documents' texts."""
+    """Analysts' newest decisions as training examples, with the stored documents' texts.
+
+    A group the analyst left alone keeps the newest prediction's labels, so one decided group
+    does not teach the other groups that the document has none.
+    """
     examples = []
     for decision in latest_decisions(sessions):
-        labels = LabelSet(**{group: getattr(decision, group) for group in GROUPS})
+        reviewed = tuple(group for group in GROUPS if getattr(decision, group) is not None)
+        predicted = newest_prediction(sessions, decision.document_id)
+        labels = LabelSet(
+            **{
+                group: getattr(decision, group)
+                if group in reviewed
+                else (predicted.labels(group) if predicted else [])
+                for group in GROUPS
+            }
+        )
         labels.require_known(taxonomy, f"decision on {decision.document_id[:12]}")
         document = load_document(sessions, decision.document_id)
         examples.append(
@@ -69,6 +85,7 @@ def decision_texts(sessions: SessionFactory, taxonomy: Taxonomy) -> list[Labeled
                 split="train",
                 labels=labels,
                 sha256=decision.document_id,
+                reviewed_groups=reviewed,
             )
         )
     return examples
@@ -77,8 +94,9 @@ def decision_texts(sessions: SessionFactory, taxonomy: Taxonomy) -> list[Labeled
 def merge_decisions(corpus: list[LabeledText], decisions: list[LabeledText]) -> list[LabeledText]:
     """The corpus with analysts' decisions applied.
 
-    A decision on a corpus document (same file bytes) replaces its labels and keeps its split,
-    so the test split stays the same documents; other reviewed documents join the train split.
+    A decision on a corpus document (same file bytes) replaces the labels of the groups it
+    decided and keeps the split, so the test split stays the same documents; other reviewed
+    documents join the train split.
     """
     by_hash = {example.sha256: example for example in corpus if example.sha256}
     replaced: dict[str, LabeledText] = {}
@@ -87,8 +105,16 @@ def merge_decisions(corpus: list[LabeledText], decisions: list[LabeledText]) -> 
         original = by_hash.get(decision.sha256)
         if original is None:
             extra.append(decision)
-        else:
-            replaced[original.doc_id] = replace(original, labels=decision.labels)
+            continue
+        labels = LabelSet(
+            **{
+                group: (decision if group in decision.reviewed_groups else original).labels.ids(
+                    group
+                )
+                for group in GROUPS
+            }
+        )
+        replaced[original.doc_id] = replace(original, labels=labels)
     return [replaced.get(example.doc_id, example) for example in corpus] + extra
 
 

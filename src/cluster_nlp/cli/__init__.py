@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from cluster_nlp.cli import classify, corpus, entities, export, ingest, models
+from cluster_nlp.cli import (
+    classify,
+    corpus,
+    entities,
+    export,
+    ingest,
+    labels,
+    models,
+    review,
+    users,
+)
 
 app = typer.Typer(
     name="cluster-nlp",
@@ -17,5 +27,8 @@ ingest.register(app)
 classify.register(app)
 entities.register(app)
 export.register(app)
+labels.register(app)
+review.register(app)
 app.add_typer(models.app, name="models")
+app.add_typer(users.app, name="users")
 app.add_typer(corpus.app, name="corpus", help="Check, render and extend the labelled corpus.")

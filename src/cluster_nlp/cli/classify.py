@@ -34,6 +34,7 @@ from cluster_nlp.corpus.schema import CorpusError
 from cluster_nlp.ingest.pipeline import text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
 from cluster_nlp.nlp.extract import extract_entities
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.registry import (
     ModelFileError,
     TaxonomyMismatchError,
@@ -111,18 +112,34 @@ def train_command(
             help="the prototype score also reads the taxonomy's descriptive sentences",
         ),
     ] = False,
+    decisions_db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="also learn from the analysts' decisions in this store (SQLAlchemy URL), "
+            "as the retrain flow does",
+        ),
+    ] = None,
 ) -> None:
     """Train the three group classifiers on the train split and register a new version."""
     labels_path, models_dir = default_paths(labels, out)
     try:
+        loaded = load_taxonomy(taxonomy)
+        decisions = []
+        if decisions_db:
+            from cluster_nlp.classify.data import decision_texts
+            from cluster_nlp.store.db import open_store
+
+            decisions = decision_texts(open_store(decisions_db), loaded)
         with progress_bar("train") as progress:
             task = progress.add_task("", total=len(GROUPS))
             result = train_and_register(
                 labels_path,
-                load_taxonomy(taxonomy),
+                loaded,
                 models_dir,
                 version=version,
                 on_group=lambda group: progress.update(task, advance=1, description=group),
+                decisions=decisions,
                 descriptions=descriptions,
             )
         if promote_it:
@@ -297,13 +314,15 @@ def predict_command(
     failures = 0
     for result in parse_files(files, "auto", limits):
         if result.document is None:
-            errors.print(f"[red]failed[/] {result.path}: {result.error}", highlight=False)
+            errors.print(
+                f"[red]failed[/] {path_text(result.path)}: {result.error}", highlight=False
+            )
             failures += 1
             continue
         document = result.document
         prediction = predict_document(document, predictor, text_extractor_version(), margin)
         payload = {
-            "path": str(result.path),
+            "path": path_text(result.path),
             "lang": document.lang,
             **{group: prediction.groups[group].model_dump(mode="json") for group in GROUPS},
             "evidence": {

@@ -1,5 +1,5 @@
-"""``cluster-nlp corpus``: check, render and merge the labelled corpus, and measure how well a
-second annotation agrees with it.
+"""``cluster-nlp corpus``: check, render and merge the labelled corpus, attach rationales, and
+measure how well a second annotation agrees with it.
 
 Each command parses its options, calls one library function and presents the result.
 """
@@ -20,11 +20,13 @@ from rich.table import Table
 from cluster_nlp.config import get_settings
 from cluster_nlp.corpus.agreement import (
     AgreementReport,
+    check_rationale_offsets,
     compare_annotations,
     read_second_annotation,
 )
 from cluster_nlp.corpus.check import CheckReport, check_corpus
 from cluster_nlp.corpus.merge import MergeError, merge_drafts
+from cluster_nlp.corpus.rationales import RationaleError, attach_rationales
 from cluster_nlp.corpus.render import planned_count, render_corpus
 from cluster_nlp.corpus.requirements import load_requirements
 from cluster_nlp.corpus.schema import CorpusError, read_label_records
@@ -145,6 +147,37 @@ def merge(
 
 
 @app.command()
+def rationales(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Rationale files (JSONL: doc_id, optional batch, rationales = label id -> "
+            "exact quotes of the source).",
+            metavar="RATIONALES.jsonl...",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    corpus: CorpusOption = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Locate rationale quotes in the sources and store them as spans in labels.jsonl (labels,
+    splits and entities untouched); nothing is written if any quote is bad."""
+    loaded = _taxonomy(taxonomy)
+    try:
+        result = attach_rationales(files, _corpus_dir(corpus), loaded)
+    except RationaleError as err:
+        for problem in err.problems:
+            errors.print(f"[red]error:[/red] {escape(problem)}", highlight=False)
+        raise typer.Exit(code=1) from err
+    except CorpusError as err:
+        raise _fail(str(err)) from err
+    console.print(
+        f"labels.jsonl: rationales of {result.documents} documents ({result.spans} spans)"
+    )
+
+
+@app.command()
 def agreement(
     second: Annotated[
         Path,
@@ -166,14 +199,15 @@ def agreement(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Agreement of a second, independent annotation with labels.jsonl: micro-F1 and Cohen's
-    kappa per group."""
+    kappa per group, and the overlap of rationales when the second annotation has them."""
     loaded = _taxonomy(taxonomy)
+    folder = _corpus_dir(corpus)
     try:
+        records = read_label_records(folder / "labels.jsonl")
+        second_records = read_second_annotation(second, loaded)
+        check_rationale_offsets(second_records, records, folder)
         report = compare_annotations(
-            read_label_records(_corpus_dir(corpus) / "labels.jsonl"),
-            read_second_annotation(second, loaded),
-            loaded,
-            None if split == "all" else split,
+            records, second_records, loaded, None if split == "all" else split
         )
     except (CorpusError, UnknownLabelError) as err:
         raise _fail(str(err)) from err
@@ -191,6 +225,24 @@ def _print_agreement(report: AgreementReport, split: str, disagreements: bool) -
         kappa = "n/a" if group.mean_kappa is None else f"{group.mean_kappa:.2f}"
         table.add_row(group.group, f"{group.micro_f1:.3f}", kappa)
     console.print(table)
+    if report.rationales is not None:
+        overlap = Table(title="Rationale overlap on labels both sides assign")
+        for column, justify in (
+            ("group", "left"),
+            ("labels", "right"),
+            ("char F1", "right"),
+            ("char Jaccard", "right"),
+            ("any overlap", "right"),
+        ):
+            overlap.add_column(column, justify=justify)
+        for row in report.rationales:
+            cells = [row.char_f1, row.char_jaccard, row.any_overlap]
+            overlap.add_row(
+                row.group,
+                str(row.labels),
+                *("n/a" if value is None else f"{value:.3f}" for value in cells),
+            )
+        console.print(overlap)
     if report.not_annotated:
         console.print(f"{report.not_annotated} documents of the split have no second annotation")
     if disagreements:
@@ -254,6 +306,15 @@ def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
             entity_type, str(counts["ru"]), str(counts["en"]), str(sum(counts.values()))
         )
     console.print(entities)
+    justified = report.docs_with_rationales
+    console.print(
+        f"rationales: {sum(justified.values())} of {report.documents} documents "
+        f"(train {justified['train']}, test {justified['test']}), "
+        f"{report.labels_with_rationales} labels justified by {report.rationale_spans} spans; "
+        f"batch named on {report.docs_with_batch} documents "
+        f"({', '.join(f'{batch} {count}' for batch, count in sorted(report.by_batch.items()))})",
+        highlight=False,
+    )
 
     for issue in report.issues:
         errors.print(

@@ -14,6 +14,7 @@ from cluster_nlp.cli.common import DbOption, console, db_url, fail, progress_bar
 from cluster_nlp.config import get_settings
 from cluster_nlp.ingest.pipeline import IngestSummary, InputPathError, ingest
 from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.records import ExtractedDocument
 from cluster_nlp.store.db import StoreError, open_store
 
@@ -62,7 +63,9 @@ def ingest_command(
                 engine=engine.value,
                 limits=limits,
                 on_total=lambda total: progress.update(task, total=total),
-                on_file=lambda item: progress.update(task, advance=1, description=item.path.name),
+                on_file=lambda item: progress.update(
+                    task, advance=1, description=path_text(item.path.name)
+                ),
             )
     except (InputPathError, StoreError) as error:
         fail(str(error), code=2)
@@ -84,7 +87,7 @@ def _print_summary(summary: IngestSummary) -> None:
     )
     console.print(table)
     for item in summary.failed:
-        console.print(f"[red]failed[/] {item.path}: {item.error}", highlight=False)
+        console.print(f"[red]failed[/] {item.shown_path}: {item.error}", highlight=False)
     console.print(f"run {summary.run_id}", style="dim")
 
 

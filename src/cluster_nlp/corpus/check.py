@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from cluster_nlp.corpus.markdown import MarkdownError, parse_markdown
+from cluster_nlp.corpus.rationales import empty_rationales, rationale_problems
 from cluster_nlp.corpus.requirements import CorpusRequirements, load_requirements
 from cluster_nlp.corpus.schema import CorpusError, LabelRecord, Split, parse_jsonl
 from cluster_nlp.taxonomy import GROUPS, Taxonomy
@@ -25,6 +26,7 @@ class IssueKind(StrEnum):
     BAD_MARKDOWN = "bad_markdown"
     OFFSET_MISMATCH = "offset_mismatch"
     OVERLAPPING_SPANS = "overlapping_spans"
+    RATIONALE = "rationale"
     REQUIREMENT = "requirement"
 
 
@@ -50,6 +52,11 @@ class CheckReport:
     # entity type -> language -> number of mentions
     entity_counts: dict[str, Counter[str]] = field(default_factory=dict)
     docs_with_entities: Counter[str] = field(default_factory=Counter)
+    docs_with_rationales: Counter[str] = field(default_factory=Counter)  # per split
+    rationale_spans: int = 0
+    labels_with_rationales: int = 0
+    docs_with_batch: int = 0
+    by_batch: Counter[str] = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -129,7 +136,28 @@ def _record_issues(record: LabelRecord, corpus_dir: Path, taxonomy: Taxonomy) ->
                 f"{after.text!r} at {after.start}:{after.end}"
             )
             issues.append(Issue(IssueKind.OVERLAPPING_SPANS, message, doc))
+    issues += _rationale_issues(record, text, taxonomy)
     return issues
+
+
+def _rationale_issues(record: LabelRecord, text: str, taxonomy: Taxonomy) -> list[Issue]:
+    if record.rationales is None:
+        return []
+    doc = record.doc_id
+    problems = rationale_problems(doc, record.labels, list(record.rationales), taxonomy)
+    problems += [
+        f"{doc}: label {label_id!r} has no rationale"
+        for label_id in empty_rationales(record.rationales)
+        if label_id in record.all_ids()
+    ]
+    problems += [
+        f"{doc}: rationale of {label_id!r} at {span.start}:{span.end} is "
+        f"{text[span.start : span.end]!r} in the source, not {span.text!r}"
+        for label_id, spans in record.rationales.items()
+        for span in spans
+        if text[span.start : span.end] != span.text
+    ]
+    return [Issue(IssueKind.RATIONALE, problem, doc) for problem in problems]
 
 
 def _count(
@@ -143,6 +171,13 @@ def _count(
     for label_id in set(record.all_ids()) & known:
         report.label_counts[label_id][record.split.value] += 1
         report.label_counts_by_lang[label_id][record.lang] += 1
+    if record.rationales is not None:
+        report.docs_with_rationales[record.split.value] += 1
+        report.labels_with_rationales += sum(bool(spans) for spans in record.rationales.values())
+        report.rationale_spans += sum(len(spans) for spans in record.rationales.values())
+    if record.batch is not None:
+        report.docs_with_batch += 1
+        report.by_batch[record.batch] += 1
     if record.entities:
         report.docs_with_entities[record.lang] += 1
         for span in record.entities:
@@ -186,6 +221,11 @@ def _requirement_issues(
         problems.append(
             f"{test_share:.0%} of documents are in test, need at least {need.test_share:.0%}"
         )
+    with_rationales = sum(report.docs_with_rationales.values())
+    if need.rationales_required and with_rationales < total:
+        problems.append(f"{total - with_rationales} documents have no rationales, all must")
+    if need.batch_required and report.docs_with_batch < total:
+        problems.append(f"{total - report.docs_with_batch} documents name no batch, all must")
     if report.negatives < need.min_negative_documents:
         problems.append(
             f"{report.negatives} negative documents, need at least {need.min_negative_documents}"

@@ -59,10 +59,10 @@ class Layout(BaseModel):
     table_header_shade: bool = True
 
 
-def layout_for(doc_id: str, lang: Literal["ru", "en"], title: str) -> Layout:
+def layout_for(doc_id: str, lang: Literal["ru", "en"], title: str | None) -> Layout:
     """The layout of a corpus document: varied across ids, always the same for one id."""
     pick = hashlib.sha256(doc_id.encode("utf-8")).digest()
-    short = short_title(title)
+    short = short_title(title) if title else None  # an untitled excerpt has no running title
     running = pick[6] % 3  # 0: title in the header, 1: title in the footer, 2: no running title
     return Layout(
         lang=lang,

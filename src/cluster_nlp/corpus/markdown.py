@@ -53,21 +53,23 @@ Block = Heading | Paragraph | ListBlock | TableBlock
 
 @dataclass(frozen=True)
 class MarkdownDocument:
-    title: str
+    """A parsed source. Real pages often open with site furniture (breadcrumbs, a date, tags)
+    before their heading, and excerpts of decrees or minutes may have no heading at all: the
+    blocks before the one ``# Title`` are its ``preamble``, and ``title`` is None without one."""
+
+    title: str | None
     blocks: tuple[Block, ...]
     footnotes: dict[str, str] = field(default_factory=dict)  # label -> text, in reference order
+    preamble: tuple[Block, ...] = ()
 
 
 def parse_markdown(text: str) -> MarkdownDocument:
     lines = text.replace("\r\n", "\n").split("\n")
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
+    if not any(line.strip() for line in lines):
         raise MarkdownError("line 1: the document is empty")
-    title_match = _HEADING.match(lines[first].strip())
-    if title_match is None or len(title_match.group(1)) != 1:
-        raise MarkdownError(f"line {first + 1}: the first line must be a '# Title'")
-    title = title_match.group(2).strip()
 
+    title: str | None = None
+    preamble: list[Block] = []
     blocks: list[Block] = []
     definitions: dict[str, tuple[int, str]] = {}
     chunk: list[tuple[int, str]] = []  # consecutive non-blank lines as (line number, text)
@@ -77,8 +79,8 @@ def parse_markdown(text: str) -> MarkdownDocument:
             blocks.extend(_parse_chunk(chunk))
             chunk.clear()
 
-    for index in range(first + 1, len(lines)):
-        number, line = index + 1, lines[index].strip()
+    for index, raw in enumerate(lines):
+        number, line = index + 1, raw.strip()
         definition = _FOOTNOTE_DEF.match(line)
         if not line:
             flush()
@@ -97,13 +99,23 @@ def parse_markdown(text: str) -> MarkdownDocument:
             if heading:
                 flush()
                 if len(heading.group(1)) == 1:
-                    raise MarkdownError(f"line {number}: only the first line may be a '# Title'")
-                blocks.append(Heading(level=len(heading.group(1)), text=heading.group(2).strip()))
+                    if title is not None:
+                        raise MarkdownError(f"line {number}: a second '# Title'")
+                    title = heading.group(2).strip()
+                    preamble, blocks = blocks, []
+                else:
+                    blocks.append(
+                        Heading(level=len(heading.group(1)), text=heading.group(2).strip())
+                    )
             else:
                 chunk.append((number, line))
     flush()
+    every_block = [*preamble, *blocks]
     return MarkdownDocument(
-        title=title, blocks=tuple(blocks), footnotes=_order_footnotes(blocks, definitions)
+        title=title,
+        blocks=tuple(blocks),
+        footnotes=_order_footnotes(every_block, definitions),
+        preamble=tuple(preamble),
     )
 
 
@@ -205,21 +217,25 @@ def strip_footnote_refs(text: str) -> str:
 
 
 def plain_text(document: MarkdownDocument) -> str:
-    """The words a reader sees, without markdown syntax: title, blocks, then footnote texts.
+    """The words a reader sees, without markdown syntax: preamble, title, blocks, footnote texts.
 
     Blocks are separated by blank lines, list items and table rows by newlines, table cells by
     spaces. Footnote markers are dropped; extraction tests compare against this text.
     """
-    parts = [document.title]
-    for block in document.blocks:
-        if isinstance(block, Heading | Paragraph):
-            parts.append(strip_footnote_refs(block.text))
-        elif isinstance(block, ListBlock):
-            parts.append("\n".join(strip_footnote_refs(item) for item in block.items))
-        else:
-            rows = (block.header, *block.rows)
-            parts.append(
-                "\n".join(" ".join(strip_footnote_refs(cell) for cell in row) for row in rows)
-            )
-    parts.extend(document.footnotes.values())
+    title = [] if document.title is None else [document.title]
+    parts = [
+        *(_plain_block(block) for block in document.preamble),
+        *title,
+        *(_plain_block(block) for block in document.blocks),
+        *document.footnotes.values(),
+    ]
     return "\n\n".join(parts)
+
+
+def _plain_block(block: Block) -> str:
+    if isinstance(block, Heading | Paragraph):
+        return strip_footnote_refs(block.text)
+    if isinstance(block, ListBlock):
+        return "\n".join(strip_footnote_refs(item) for item in block.items)
+    rows = (block.header, *block.rows)
+    return "\n".join(" ".join(strip_footnote_refs(cell) for cell in row) for row in rows)

@@ -1,9 +1,10 @@
 """Turn writers' drafts (``corpus/drafts/*.jsonl``) into ``corpus/labels.jsonl`` records.
 
 Entities are located in the markdown source at every whole-word occurrence, longest string
-first, never overlapping. Splits are stratified by language and formation type (or negative)
-and deterministic; a document already in ``labels.jsonl`` keeps its split, so adding documents
-never moves old ones between train and test.
+first, never overlapping; rationale quotes are located as ``cluster_nlp.corpus.rationales``
+does. Splits are stratified by language and formation type (or negative) and deterministic; a
+document already in ``labels.jsonl`` keeps its split, so adding documents never moves old ones
+between train and test.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from cluster_nlp.corpus.rationales import locate_rationales, rationale_problems
 from cluster_nlp.corpus.requirements import CorpusRequirements, load_requirements
 from cluster_nlp.corpus.schema import (
     CorpusError,
@@ -124,11 +126,25 @@ def _to_record(
     if len(problems) > found:
         return None
 
+    text = source.read_text(encoding="utf-8")
+    rationales = None
+    if draft.rationales is not None:
+        problems.extend(rationale_problems(draft.doc_id, draft, list(draft.rationales), taxonomy))
+        problems.extend(
+            f"{draft.doc_id}: label {label_id!r} has an empty list of quotes"
+            for label_id, quotes in draft.rationales.items()
+            if not quotes
+        )
+        rationales, missing_quotes = locate_rationales(text, draft.rationales)
+        problems.extend(
+            f"{draft.doc_id}: quote for {label_id!r} not in {source_path(draft.doc_id)}: {quote!r}"
+            for label_id, quote in missing_quotes
+        )
+        if len(problems) > found:
+            return None
     spans = None
     if draft.entities is not None:
-        spans, missing, unplaced = locate_entities(
-            source.read_text(encoding="utf-8"), draft.entities
-        )
+        spans, missing, unplaced = locate_entities(text, draft.entities)
         if missing:
             problems.extend(
                 f"{draft.doc_id}: entity {e.text!r} ({e.label}) has no whole-word occurrence in "
@@ -149,10 +165,12 @@ def _to_record(
         genre=draft.genre,
         # New documents get a placeholder here; assign_splits stratifies them afterwards.
         split=previous.split if previous else Split.TRAIN,
+        batch=draft.batch if draft.batch is not None else previous and previous.batch,
         formation_type=draft.formation_type,
         functions=draft.functions,
         institutional_forms=draft.institutional_forms,
         entities=spans,
+        rationales=rationales,
         illustrative=draft.illustrative,
     )
 
@@ -210,10 +228,20 @@ def assign_splits(
 ) -> list[LabelRecord]:
     """Give every record whose doc id is not in ``settled`` a stratified split.
 
-    Per stratum, enough unsettled documents go to test that test holds at least
-    ``test_share`` of the stratum (rounded up); which ones is decided by the sha256 of the doc
-    id, so the same inputs give the same split. Settled records are counted, never moved.
+    With ``held_out_batches`` the split is drawn by writer instead: every record, settled or
+    not, is in test exactly when its batch is held out. Otherwise, per stratum, enough unsettled
+    documents go to test that test holds at least ``test_share`` of the stratum (rounded up);
+    which ones is decided by the sha256 of the doc id, so the same inputs give the same split.
+    Settled records are counted, never moved.
     """
+    if requirements.held_out_batches:
+        held_out = set(requirements.held_out_batches)
+        return [
+            record.model_copy(
+                update={"split": Split.TEST if record.batch in held_out else Split.TRAIN}
+            )
+            for record in records
+        ]
     strata: dict[str, list[LabelRecord]] = defaultdict(list)
     for record in records:
         strata[stratum(record.labels, record.lang, taxonomy, requirements)].append(record)

@@ -38,7 +38,13 @@ from reportlab.platypus import (
 )
 
 from cluster_nlp.corpus.layout import FONT_FAMILIES, Layout
-from cluster_nlp.corpus.markdown import FOOTNOTE_REF, Heading, ListBlock, MarkdownDocument
+from cluster_nlp.corpus.markdown import (
+    FOOTNOTE_REF,
+    Block,
+    Heading,
+    ListBlock,
+    MarkdownDocument,
+)
 from cluster_nlp.corpus.markdown import Paragraph as MdParagraph
 from cluster_nlp.corpus.schema import CorpusError
 
@@ -124,7 +130,7 @@ class _Builder:
             buffer,
             pagesize=(self.width, self.height),
             invariant=1,
-            title=self.document.title,
+            title=self.document.title or "",
             author=author,
             creator="cluster-nlp corpus renderer",
             lang=self.layout.lang,
@@ -245,31 +251,38 @@ class _Builder:
             return [flowable, _FootnoteAnchor(refs)]
         return [flowable]
 
+    def _head(self) -> list[Flowable]:
+        """What opens the first page: the preamble (site furniture), then the title."""
+        head = [flowable for block in self.document.preamble for flowable in self._block(block)]
+        if self.document.title is not None:
+            head.append(Paragraph(escape(self.document.title), self.styles["title"]))
+        return head
+
     def _flowables(self) -> list[Flowable]:
-        flowables: list[Flowable] = [Paragraph(escape(self.document.title), self.styles["title"])]
-        if self.layout.columns == 2:
+        flowables = self._head()
+        if self.layout.columns == 2 and flowables:
             flowables += [NextPageTemplate("later"), FrameBreak()]
         else:
             flowables.append(NextPageTemplate("later"))
         for block in self.document.blocks:
-            if isinstance(block, Heading):
-                style = self.styles["h2" if block.level == 2 else "h3"]
-                flowables += self._anchored(
-                    Paragraph(self._inline(block.text), style), [block.text]
-                )
-            elif isinstance(block, MdParagraph):
-                flowables += self._anchored(
-                    Paragraph(self._inline(block.text), self.styles["body"]), [block.text]
-                )
-            elif isinstance(block, ListBlock):
-                flowables += self._anchored(self._list(block), list(block.items))
-            else:
-                cells = [*block.header, *(cell for row in block.rows for cell in row)]
-                flowables += self._anchored(self._table(block.header, block.rows), cells)
+            flowables += self._block(block)
         if self.document.footnotes and not self.zone:
             flowables.append(Paragraph(WORDS[self.layout.lang]["notes"], self.styles["h2"]))
             flowables += self.footnote_paragraphs
         return flowables
+
+    def _block(self, block: Block) -> list[Flowable]:
+        if isinstance(block, Heading):
+            style = self.styles["h2" if block.level == 2 else "h3"]
+            return self._anchored(Paragraph(self._inline(block.text), style), [block.text])
+        if isinstance(block, MdParagraph):
+            return self._anchored(
+                Paragraph(self._inline(block.text), self.styles["body"]), [block.text]
+            )
+        if isinstance(block, ListBlock):
+            return self._anchored(self._list(block), list(block.items))
+        cells = [*block.header, *(cell for row in block.rows for cell in row)]
+        return self._anchored(self._table(block.header, block.rows), cells)
 
     def _list(self, block: ListBlock) -> ListFlowable:
         items = [
@@ -347,9 +360,15 @@ class _Builder:
         later = PageTemplate("later", frames=self._columns(top, "later"))
         if self.layout.columns == 1:
             return [PageTemplate("first", frames=self._columns(top, "first")), later]
-        title = Paragraph(escape(self.document.title), self.styles["title"])
-        title_height = (
-            title.wrap(self.text_width, self.height)[1] + self.styles["title"].spaceAfter + 4
+        head = self._head()
+        if not head:
+            return [PageTemplate("first", frames=self._columns(top, "first")), later]
+        # The head spans both columns; a frame ignores the space before its first flowable.
+        title_height = 4 + sum(
+            flowable.wrap(self.text_width, self.height)[1]
+            + flowable.getSpaceAfter()
+            + (flowable.getSpaceBefore() if index else 0)
+            for index, flowable in enumerate(head)
         )
         title_frame = Frame(
             self.margin,

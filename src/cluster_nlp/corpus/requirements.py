@@ -23,6 +23,13 @@ class CorpusRequirements(BaseModel):
     test_share: float = Field(gt=0.0, lt=1.0)
     min_negative_documents: int = Field(ge=0)
     negative_max_labels: int = Field(ge=0)
+    # Every record must carry rationales (``rationales`` not null) / a writing batch.
+    rationales_required: bool = False
+    batch_required: bool = False
+    # Writing batches held out as the test split. Real documents are written by people who
+    # wrote none of the training data, so when this is set the split is drawn by writer: a
+    # document is in test exactly when its batch is listed here, wherever it was before.
+    held_out_batches: list[str] = []
 
     def is_negative(self, labels: LabelSet) -> bool:
         return labels.total <= self.negative_max_labels

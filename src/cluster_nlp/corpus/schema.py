@@ -26,6 +26,10 @@ M = TypeVar("M", bound=BaseModel)
 DOC_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 DocId = Annotated[str, Field(pattern=DOC_ID_PATTERN)]
+# A writing batch: which pass (and so which writer) made a document, e.g. "w3"; the test split
+# is meant to be drawn by batch, so that test documents come from writers unseen in training.
+BatchId = Annotated[str, Field(pattern=DOC_ID_PATTERN)]
+Quote = Annotated[str, Field(min_length=1)]
 Lang = Literal["ru", "en"]
 
 
@@ -45,6 +49,7 @@ class Genre(StrEnum):
     NEWS = "news"
     ANALYTICAL_NOTE = "analytical_note"
     INTERVIEW = "interview"
+    REVIEWED = "reviewed"  # a stored document an analyst labelled (``cluster-nlp export-labels``)
 
 
 class Split(StrEnum):
@@ -145,14 +150,47 @@ class EntitySpan(_Model):
         return self
 
 
+class RationaleSpan(_Model):
+    """A passage that justifies a label, located in the source markdown:
+    ``text == source[start:end]``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+    text: Annotated[str, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _length(self) -> RationaleSpan:
+        if self.end - self.start != len(self.text):
+            raise ValueError(
+                f"rationale {self.start}:{self.end} does not fit text {self.text!r} "
+                f"of length {len(self.text)}"
+            )
+        return self
+
+
 class DraftRecord(LabelSet):
-    """One line of a writer's ``corpus/drafts/*.jsonl``."""
+    """One line of a writer's ``corpus/drafts/*.jsonl``.
+
+    ``rationales`` maps a label id to the sentences (or clauses) of the source that justify it,
+    quoted exactly; ``None`` means not annotated, ``{}`` annotated with nothing to justify.
+    """
 
     doc_id: DocId
     lang: Lang
     genre: Genre
+    batch: BatchId | None = None
     entities: list[DraftEntity] | None = None
+    rationales: dict[str, list[Quote]] | None = None
     illustrative: list[str] = []
+
+
+class RationaleAnnotation(_Model):
+    """One line of a rationale file for documents already in ``labels.jsonl``: the quotes per
+    label and, optionally, the writing batch."""
+
+    doc_id: DocId
+    batch: BatchId | None = None
+    rationales: dict[str, list[Quote]]
 
 
 class LabelRecord(LabelSet):
@@ -164,7 +202,10 @@ class LabelRecord(LabelSet):
     lang: Lang
     genre: Genre
     split: Split
+    batch: BatchId | None = None
     entities: list[EntitySpan] | None = None
+    # label id -> spans that justify it; None: the document has no rationale annotation
+    rationales: dict[str, list[RationaleSpan]] | None = None
     illustrative: list[str] = []
 
     @field_validator("path", "source")

@@ -4,7 +4,7 @@ A hyphen at a line end is either a typesetter's break ("кластер-" / "из
 compound that happened to fall there ("научно-" / "образовательной"). The rule, when the next
 line starts in lower case:
 
-- Cyrillic: join when the joined word is in the pymorphy3 dictionary; keep the hyphen when the
+- Cyrillic: join when the joined word is in the pymorphy3 dictionary; else keep the hyphen when the
   right part is a particle ("-то", "-нибудь") or a word of its own after a compound head (a known
   word, or one ending in "о"/"е"); otherwise join (word fragments are not words).
 - Latin: join when pyphen's dictionary allows a break at that point ("infor-mation"), else keep.
@@ -62,10 +62,11 @@ def keeps_hyphen(head: str, tail: str) -> bool:
     head_lower, tail_lower = head.lower(), tail.lower()
     if _CYRILLIC.search(head_lower + tail_lower):
         morphology = _morphology()
-        if tail_lower in settings.cyrillic_particles:
-            return True
+        # A dictionary word wins over a particle: "поликлини-" / "ка" is "поликлиника".
         if morphology.word_is_known(head_lower + tail_lower):
             return False
+        if tail_lower in settings.cyrillic_particles:
+            return True
         if not morphology.word_is_known(tail_lower):
             return False
         return morphology.word_is_known(head_lower) or head_lower.endswith(

@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
+from cluster_nlp.pathtext import path_text
 from cluster_nlp.records import DocumentStatus
 from cluster_nlp.store.documents import (
     SessionFactory,
@@ -47,6 +48,11 @@ class FileOutcome:
     outcome: Outcome
     document_id: str | None = None
     error: str | None = None
+
+    @property
+    def shown_path(self) -> str:
+        """The path as text to print or store (``path`` opens the file)."""
+        return path_text(self.path)
 
 
 @dataclass
@@ -95,13 +101,26 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 @cache
 def text_extractor_version() -> str:
-    """A short hash of the ingestion code and the PDF packages: what decides a document's text."""
+    """A short hash of what decides a document's text: the ingestion code, its data files
+    (thresholds, word lists) and the PDF packages. Read from the installed package, never
+    from the working directory."""
+    return extractor_version_of(Path(__file__).parent)
+
+
+def extractor_version_of(package: Path) -> str:
+    """``text_extractor_version`` of the ingest package in the folder ``package``."""
     digest = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in sorted([*package.glob("*.py"), *(package / "data").glob("*.yaml")]):
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
-    for package in EXTRACTION_PACKAGES:
-        digest.update(f"{package}=={version(package)}".encode())
+    for distribution in EXTRACTION_PACKAGES:
+        digest.update(f"{distribution}=={version(distribution)}".encode())
     return f"text-{digest.hexdigest()[:12]}"
+
+
+def parse_attempt(engine: str, limits: ParseLimits) -> dict:
+    """The conditions of a parse that can decide whether it fails, kept with a failure."""
+    return {"engine": engine, "timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb}
 
 
 def sha256_file(path: Path) -> str:
@@ -125,7 +144,7 @@ def ingest(
     if on_total:
         on_total(len(files))
     run_id = start_run(
-        sessions, "ingest", {"paths": [str(p) for p in files[:50]], "engine": engine}
+        sessions, "ingest", {"paths": [path_text(p) for p in files[:50]], "engine": engine}
     )
     summary = IngestSummary(run_id=run_id)
 
@@ -142,23 +161,38 @@ def ingest(
             record(FileOutcome(path, Outcome.FAILED, error=one_line(f"cannot read: {error}")))
 
     extractor = text_extractor_version()
+    attempt = parse_attempt(engine, limits)
     stored = known_ids(sessions, hashes.values()) - retryable_ids(
-        sessions, hashes.values(), extractor
+        sessions, hashes.values(), extractor, attempt
     )
-    to_parse: dict[str, Path] = {}
+    # Files with the same bytes are parsed once, as the first of them; the others are
+    # recorded as further paths of that document when it is stored.
+    to_parse: dict[str, list[Path]] = {}
     for path, digest in hashes.items():
-        if digest in stored or digest in to_parse:
-            remember_path(sessions, digest, str(path))
+        if digest in stored:
+            remember_path(sessions, digest, path_text(path))
             record(FileOutcome(path, Outcome.KNOWN, document_id=digest))
         else:
-            to_parse[digest] = path
+            to_parse.setdefault(digest, []).append(path)
 
-    by_path = {path: digest for digest, path in to_parse.items()}
-    for result in parse_files(list(to_parse.values()), engine, limits):
+    by_path = {paths[0]: digest for digest, paths in to_parse.items()}
+    for result in parse_files(list(by_path), engine, limits):
         digest = by_path[result.path]
-        document = result.document or failed_document(str(result.path), digest, result.error)
-        document = document.model_copy(update={"path": str(result.path), "sha256": digest})
-        if not save_document(sessions, document, result.path.stat().st_size, extractor):
+        copies = to_parse[digest][1:]
+        shown = path_text(result.path)
+        document = result.document or failed_document(shown, digest, result.error)
+        document = document.model_copy(update={"path": shown, "sha256": digest})
+        saved = save_document(
+            sessions,
+            document,
+            result.path.stat().st_size,
+            extractor,
+            also_seen_at=[path_text(copy) for copy in copies],
+            attempt=attempt,
+        )
+        for copy in copies:
+            record(FileOutcome(copy, Outcome.KNOWN, document_id=digest))
+        if not saved:
             record(FileOutcome(result.path, Outcome.KNOWN, document_id=digest))
             continue
         outcome = {

@@ -17,6 +17,7 @@ from pathlib import Path
 from pebble import ProcessExpired, ProcessPool
 
 from cluster_nlp.ingest import ExtractionError, extract
+from cluster_nlp.pathtext import valid_text
 from cluster_nlp.records import ExtractedDocument
 
 
@@ -58,7 +59,8 @@ def _parse(path: Path, engine: str, ocr: bool = True) -> ExtractedDocument | str
 
 
 def one_line(message: str) -> str:
-    return " ".join(message.split())[:500]
+    """An error message as one line of valid text (it may quote an undecodable file name)."""
+    return valid_text(" ".join(message.split()))[:500]
 
 
 Parser = Callable[[Path, str, bool], ExtractedDocument | str]

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from cluster_nlp.nlp.gazetteer import (
+    CYRILLIC,
     Location,
     LocationKind,
     PhraseMatch,
@@ -177,8 +178,18 @@ def _amount(text: str) -> Decimal | None:
     for word in SCALE_WORD.findall(text):
         power = _scale(word, after_number=False)
         if power is not None:
-            return Decimal(10) ** power
+            # "свыше миллиарда" is about one billion; "сотен миллионов", "millions of dollars"
+            # name no amount at all, and a guess would be off by orders of magnitude.
+            return None if _plural(word) else Decimal(10) ** power
     return None
+
+
+def _plural(word: str) -> bool:
+    """Whether a scale word stands in the plural ("миллионов", "millions")."""
+    folded = fold(word)
+    if CYRILLIC.search(folded):
+        return has_grammeme(folded, {"plur"}, likeliest_only=True)
+    return folded.endswith("s")
 
 
 def _currency(text: str) -> str | None:

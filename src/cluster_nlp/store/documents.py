@@ -10,10 +10,10 @@ no parts, entities or predictions) takes the new result.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -49,24 +49,51 @@ def known_ids(sessions: SessionFactory, ids: Iterable[str]) -> set[str]:
     return found
 
 
+def worth_retrying(
+    failed_version: str | None,
+    failed_under: dict | None,
+    text_extractor_version: str,
+    attempt: dict | None = None,
+) -> bool:
+    """Whether a stored failure may end otherwise now.
+
+    It may when other ingestion code (or data files) recorded it, or, given this ``attempt``'s
+    engine and limits, when it failed under another engine or under a smaller time or memory
+    limit than the attempt has.
+    """
+    if failed_version != text_extractor_version:
+        return True
+    if attempt is None or failed_under is None:
+        return False
+    if attempt["engine"] != failed_under.get("engine"):
+        return True
+    return any(attempt[limit] > failed_under.get(limit, 0) for limit in ("timeout_s", "memory_mb"))
+
+
 def retryable_ids(
-    sessions: SessionFactory, ids: Iterable[str], text_extractor_version: str
+    sessions: SessionFactory,
+    ids: Iterable[str],
+    text_extractor_version: str,
+    attempt: dict | None = None,
 ) -> set[str]:
-    """Stored failures among ``ids`` that were recorded by other ingestion code than this."""
+    """Stored failures among ``ids`` worth parsing again (see ``worth_retrying``)."""
     wanted = list(set(ids))
     found: set[str] = set()
     with sessions() as session:
         for start in range(0, len(wanted), 500):
+            rows = session.execute(
+                select(
+                    DocumentRow.id, DocumentRow.text_extractor_version, DocumentRow.failed_under
+                ).where(
+                    DocumentRow.id.in_(wanted[start : start + 500]),
+                    DocumentRow.status == DocumentStatus.FAILED.value,
+                )
+            )
             found.update(
-                session.scalars(
-                    select(DocumentRow.id).where(
-                        DocumentRow.id.in_(wanted[start : start + 500]),
-                        DocumentRow.status == DocumentStatus.FAILED.value,
-                        or_(
-                            DocumentRow.text_extractor_version.is_(None),
-                            DocumentRow.text_extractor_version != text_extractor_version,
-                        ),
-                    )
+                row.id
+                for row in rows
+                if worth_retrying(
+                    row.text_extractor_version, row.failed_under, text_extractor_version, attempt
                 )
             )
     return found
@@ -75,12 +102,18 @@ def retryable_ids(
 def remember_path(sessions: SessionFactory, document_id: str, path: str) -> None:
     """Record another name under which known bytes were seen (idempotent)."""
     with sessions.begin() as session:
-        exists = session.scalar(
-            select(DocumentPathRow.id).where(
-                DocumentPathRow.document_id == document_id, DocumentPathRow.path == path
-            )
+        _add_paths(session, document_id, [path])
+
+
+def _add_paths(session: Session, document_id: str, paths: Iterable[str]) -> None:
+    """Record the paths a stored document was not yet known under."""
+    known = set(
+        session.scalars(
+            select(DocumentPathRow.path).where(DocumentPathRow.document_id == document_id)
         )
-        if exists is None:
+    )
+    for path in dict.fromkeys(paths):
+        if path not in known:
             session.add(DocumentPathRow(document_id=document_id, path=path))
 
 
@@ -122,19 +155,34 @@ def save_document(
     document: ExtractedDocument,
     size_bytes: int,
     text_extractor_version: str | None = None,
+    also_seen_at: Sequence[str] = (),
+    attempt: dict | None = None,
 ) -> bool:
     """Store a document with all its parts; False when its bytes were stored already.
 
-    A stored failure from other ingestion code (see ``retryable_ids``) is replaced in place,
-    keeping the paths it was seen under.
+    ``also_seen_at`` are other paths holding the same bytes (copies in the same batch): they
+    are recorded with the document, in the same transaction, whether it is new or not.
+    ``attempt`` is the engine and limits the document was parsed under, kept with a failure.
+    A stored failure worth retrying (see ``worth_retrying``) is replaced in place, keeping the
+    paths it was seen under.
     """
-    fields = {**_document_fields(document), "text_extractor_version": text_extractor_version}
+    failed = document.status is DocumentStatus.FAILED
+    fields = {
+        **_document_fields(document),
+        "text_extractor_version": text_extractor_version,
+        "failed_under": attempt if failed else None,
+    }
+    paths = list(dict.fromkeys([document.path, *also_seen_at]))
     try:
         with sessions.begin() as session:
             stored = session.get(DocumentRow, document.sha256)
             if stored is not None:
-                retry = stored.status == DocumentStatus.FAILED.value and (
-                    stored.text_extractor_version != text_extractor_version
+                _add_paths(session, stored.id, paths)
+                retry = stored.status == DocumentStatus.FAILED.value and worth_retrying(
+                    stored.text_extractor_version,
+                    stored.failed_under,
+                    text_extractor_version,
+                    attempt,
                 )
                 if not retry or text_extractor_version is None:
                     return False
@@ -145,12 +193,14 @@ def save_document(
                 id=document.sha256, source_path=document.path, size_bytes=size_bytes, **fields
             )
             row.replaces_id = _previous_document_at(session, document.path, document.sha256)
-            row.paths = [DocumentPathRow(path=document.path)]
+            row.paths = [DocumentPathRow(path=path) for path in paths]
             session.add(row)
     except IntegrityError:
         # Another writer may have stored the same bytes between our check and our insert;
         # anything else is a real error and goes up.
         if known_ids(sessions, [document.sha256]):
+            for path in paths:
+                remember_path(sessions, document.sha256, path)
             return False
         raise
     return True

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -33,6 +44,9 @@ class DocumentRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     # Which ingestion code produced this row: a failure under older code is tried again.
     text_extractor_version: Mapped[str | None] = mapped_column(String(32))
+    # A failure's engine and parse limits: it is tried again under another engine or larger
+    # limits (a timeout or memory failure may then succeed).
+    failed_under: Mapped[dict | None] = mapped_column(JSON)
     # The document that was stored for the same path before this file's bytes changed.
     replaces_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -160,7 +174,10 @@ class PredictionRow(Base):
     """One model version's tags for a document; a new version adds rows, never overwrites."""
 
     __tablename__ = "predictions"
-    __table_args__ = (UniqueConstraint("document_id", "model_version"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "model_version"),
+        Index("ix_predictions_document_id", "document_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -176,9 +193,14 @@ class PredictionRow(Base):
 
 
 class DecisionRow(Base):
-    """Analysts' label sets for documents; never overwritten, the newest one counts."""
+    """An analyst's labels for one group of a document (or, with no group, for all groups).
+
+    Rows are never changed: a later decision on the same document and group supersedes the
+    earlier one (``supersedes_id`` names it) and both are kept; the newest one counts.
+    """
 
     __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_document_group", "document_id", "label_group"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(
@@ -189,6 +211,8 @@ class DecisionRow(Base):
     labels: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    label_group: Mapped[str | None] = mapped_column(String(64))
+    supersedes_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WorkClaimRow(Base):
@@ -205,3 +229,67 @@ class WorkClaimRow(Base):
     document_id: Mapped[str] = mapped_column(String(64))
     owner: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserRow(Base):
+    """A person who may sign in to the review app; ``password_hash`` is an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    # Wrong passwords in a row; enough of them lock the account until ``locked_until``.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: ``id`` is the SHA-256 of the cookie's secret, never the secret."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttemptRow(Base):
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(128), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    remote: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiTokenRow(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PassageVectorRow(Base):
+    """A passage's unit-length embedding (float32 bytes) for "more like this"."""
+
+    __tablename__ = "passage_vectors"
+
+    passage_id: Mapped[int] = mapped_column(
+        ForeignKey("passages.id", ondelete="CASCADE"), primary_key=True
+    )
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    engine: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

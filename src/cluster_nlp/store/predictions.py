@@ -60,3 +60,15 @@ def load_prediction(
         if row is None:
             return None
         return record_from_row(Prediction, row)
+
+
+def newest_prediction(sessions: SessionFactory, document_id: str) -> Prediction | None:
+    """The most recent prediction stored for a document, by whichever model version."""
+    with sessions() as session:
+        row = session.scalar(
+            select(PredictionRow)
+            .where(PredictionRow.document_id == document_id)
+            .order_by(PredictionRow.created_at.desc(), PredictionRow.id.desc())
+            .limit(1)
+        )
+        return None if row is None else record_from_row(Prediction, row)
