@@ -76,16 +76,9 @@ def run_once(store_url: str, inbox: Path, predictor) -> None:
     sessions = open_store(store_url)
     run_id = start_run(sessions, "tag", {"inbox": str(inbox)})
     claims = {"owner": process_owner(run_id), "ttl_s": 600.0}
-    firsts: dict[str, Path] = {}
-    for path in discover([inbox]):
-        firsts.setdefault(sha256_file(path), path)
-    copies = sorted(set(discover([inbox])) - set(firsts.values()))
-    with claimed(sessions, "ingest", firsts, **claims):
-        # Second names of the same bytes come in a later batch, as in the flow's later chunks
-        # (the same bytes twice in one batch is issue 13's item 4, fixed on its own).
-        for batch in (sorted(firsts.values()), copies):
-            if batch:
-                ingest(batch, sessions, "auto", LIMITS)
+    files = discover([inbox])
+    with claimed(sessions, "ingest", {sha256_file(path) for path in files}, **claims):
+        ingest(files, sessions, "auto", LIMITS)
     pending = documents_to_tag(sessions, predictor.version)
     with claimed(sessions, f"tags:{predictor.version}", pending, **claims):
         tag_documents(sessions, predictor, "text-test", pending)
