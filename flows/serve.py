@@ -10,12 +10,15 @@ is installed, whatever the working directory of the runner.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
 from cluster_nlp.config import get_settings
+from cluster_nlp.inbox import is_url
 from flows.retrain import retrain_flow
 from flows.tag_documents import tag_documents_flow
 
@@ -35,7 +38,8 @@ def deployments(
     schedule = {"cron": cron} if cron else {"interval": interval or settings.tag_interval_s}
     tagging = tag_documents_flow.to_deployment(
         name=TAG_DEPLOYMENT,
-        parameters={"inbox": inbox},
+        # A local inbox is fixed where `serve` started: a flow run may start in another folder.
+        parameters={"inbox": inbox if is_url(inbox) else str(Path(inbox).resolve())},
         concurrency_limit=ONE_AT_A_TIME,
         tags=["cluster-nlp", "tagging"],
         description="Ingest, extract, tag and export what arrives in the inbox.",

@@ -115,6 +115,13 @@ def run_chunks(work: Task, items: Sequence, size: int, **arguments) -> tuple[lis
     return results, failures
 
 
+def own_outcome(outcome: dict, owner: str) -> dict:
+    """An ingest outcome as this run saw it: a file another run ingested is ``known`` here."""
+    if outcome.get("by") != owner and outcome["outcome"] == "ingested":
+        return {**outcome, "outcome": "known"}
+    return outcome
+
+
 def with_task_runner(flow_function: Flow, dask_address: str | None) -> Flow:
     """The flow on a Dask cluster when an address is given; ``local:N`` starts N workers."""
     if not dask_address:
@@ -190,6 +197,7 @@ def ingest_chunk(
             "outcome": item.outcome.value,
             "error": item.error,
             "error_class": item.error_class.value if item.error_class else None,
+            "by": claims["owner"],
         }
         for item in summary.files
     ]
@@ -198,14 +206,14 @@ def ingest_chunk(
 @task(
     name="entities",
     cache_key_fn=lambda _, p: cache_key(
-        "entities", p["store_id"], extractor_version(), sorted(p["document_ids"])
+        "entities-by-run", p["store_id"], extractor_version(), sorted(p["document_ids"])
     ),
     **CACHED,
 )
-def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> list[str]:
+def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> dict:
     sessions = open_store(db)
     with claimed(sessions, "entities", document_ids, **claims):
-        return extract_stored(sessions, document_ids)
+        return {"done": extract_stored(sessions, document_ids), "by": claims["owner"]}
 
 
 @task(
@@ -234,7 +242,7 @@ def tag_chunk(
     sessions = open_store(db)
     with claimed(sessions, f"tags:{model_version}", document_ids, **claims):
         summary = tag_documents(sessions, predictor, text_extractor_version(), document_ids)
-    return {"tagged": summary.tagged, "needs_review": summary.needs_review}
+    return {"tagged": summary.tagged, "needs_review": summary.needs_review, "by": claims["owner"]}
 
 
 @task(name="export", cache_policy=NO_CACHE, **RETRIES)
@@ -335,9 +343,9 @@ def failures_markdown(table: list[dict]) -> str:
     task_runner=ThreadPoolTaskRunner(max_workers=1),
 )
 def tag_documents_flow(
-    inbox: str = "corpus/pdf",
+    inbox: str | None = None,
     db: str | None = None,
-    out: str = "outputs",
+    out: str | None = None,
     models_dir: str | None = None,
     model: str | None = None,
     taxonomy: str | None = None,
@@ -348,6 +356,8 @@ def tag_documents_flow(
     """Ingest new files from ``inbox`` (a folder or an fsspec URL), extract entities, tag every
     stored document the model has not tagged yet, write exports and publish artifacts."""
     settings = get_settings()
+    inbox = inbox or str(settings.corpus_dir / "pdf")
+    out = out or str(settings.home / "outputs")
     db = db or settings.db
     models_dir = models_dir or str(settings.models_dir)
     taxonomy = taxonomy or (str(settings.taxonomy) if settings.taxonomy else None)
@@ -373,7 +383,11 @@ def tag_documents_flow(
             limits=asdict(limits),
             **store,
         )
-        outcomes = {outcome["path"]: outcome for chunk in ingested for outcome in chunk}
+        outcomes = {
+            outcome["path"]: own_outcome(outcome, claims["owner"])
+            for chunk in ingested
+            for outcome in chunk
+        }
         extracted, extract_failures = run_chunks(
             extract_chunk, documents_to_extract(sessions, extractor_version()), size, **store
         )
@@ -390,11 +404,22 @@ def tag_documents_flow(
         failures += extract_failures + tag_failures
         exported = export_outputs(db, out, predictor.version, taxonomy)
 
-        tagged_ids = {document for chunk in tagged for document in chunk["tagged"]}
+        # A chunk's cached result may be another run's work (same documents, same versions):
+        # this run reports only what it did, and counts the rest as done before.
+        own_tagged = [chunk for chunk in tagged if chunk.get("by") == claims["owner"]]
+        own_extracted = [chunk for chunk in extracted if chunk.get("by") == claims["owner"]]
+        tagged_ids = {document for chunk in own_tagged for document in chunk["tagged"]}
+        done_before = {
+            "entities_extracted": sum(len(chunk["done"]) for chunk in extracted)
+            - sum(len(chunk["done"]) for chunk in own_extracted),
+            "tagged": sum(len(chunk["tagged"]) for chunk in tagged) - len(tagged_ids),
+        }
         new_ids = {
             outcome["document_id"]
             for outcome in outcomes.values()
-            if outcome["document_id"] and outcome["outcome"] != "known"
+            if outcome["document_id"]
+            and outcome["outcome"] != "known"
+            and outcome.get("by") == claims["owner"]
         }
         table = run_table(files, outcomes, tagged_ids, failures, exported["labels"])
         counts = {name: sum(row["outcome"] == name for row in table) for name in OUTCOMES}
@@ -403,6 +428,7 @@ def tag_documents_flow(
             "files": len(files),
             "outcomes": counts,
             "failed": sum(row["outcome"].startswith("failed") for row in table),
+            "done_before": done_before,
         }
         history = previous_statistics(sessions, RUN_KIND, run_id)
         summary = summary_markdown(statistics, history, exported["store"])
@@ -428,9 +454,10 @@ def tag_documents_flow(
         "model_version": predictor.version,
         "files": len(files),
         "outcomes": counts,
-        "entities_extracted": sum(len(chunk) for chunk in extracted),
+        "entities_extracted": sum(len(chunk["done"]) for chunk in own_extracted),
         "tagged": len(tagged_ids),
-        "needs_review": sum(chunk["needs_review"] for chunk in tagged),
+        "needs_review": sum(chunk["needs_review"] for chunk in own_tagged),
+        "done_before": done_before,
         # an ingestion failure's item is a path, which need not be valid UTF-8
         "failures": [{**failure, "item": path_text(failure["item"])} for failure in failures],
         "outputs": {

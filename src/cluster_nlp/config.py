@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The checkout this package runs from (src/cluster_nlp/config.py -> the repository root):
+# models/, corpus/ and data/ live there, wherever a command, a Dask worker or `serve` starts.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB_URL = "sqlite:///data/cluster_nlp.db"
+# A SQLite URL's file part (read without importing SQLAlchemy, which commands load late).
+SQLITE_FILE = re.compile(r"^(sqlite(?:\+\w+)?:///)([^?]+)(\?.*)?$")
 
 
 class Settings(BaseSettings):
+    """Relative paths (and a relative SQLite file) are taken from ``home``, never from the
+    working directory, so every process of one set-up finds the same files."""
+
     model_config = SettingsConfigDict(env_prefix="CLUSTER_NLP_", extra="ignore")
 
+    home: Path = Field(PROJECT_ROOT, description="folder that relative paths below start from")
     db: str = Field(DEFAULT_DB_URL, description="SQLAlchemy URL of the document store")
     corpus_dir: Path = Path("corpus")
     models_dir: Path = Path("models")
@@ -21,6 +31,9 @@ class Settings(BaseSettings):
         1024, gt=64, description="address space a parse worker may add beyond its start"
     )
     file_max_mb: int = Field(512, ge=1, description="larger files fail as too_large unread")
+    model_file_mb: int = Field(
+        512, gt=0, description="largest model file the registry reads (hashing and loading)"
+    )
     workers: int = Field(2, ge=1)
     tag_interval_s: int = Field(900, ge=10, description="tagging schedule when no cron is set")
     tag_cron: str | None = Field(None, description="tagging schedule as a cron string")
@@ -36,6 +49,18 @@ class Settings(BaseSettings):
     staging_dir: Path = Field(
         Path("data/staging"), description="local copies of files from a remote (fsspec) inbox"
     )
+
+    @model_validator(mode="after")
+    def _anchor_relative_paths(self) -> Settings:
+        self.home = self.home.expanduser().resolve()
+        for name in ("corpus_dir", "models_dir", "staging_dir", "taxonomy"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, self.home / value.expanduser())  # absolute stays as is
+        sqlite = SQLITE_FILE.match(self.db)
+        if sqlite and sqlite[2] != ":memory:" and not sqlite[2].startswith("/"):
+            self.db = f"{sqlite[1]}{self.home / sqlite[2]}{sqlite[3] or ''}"
+        return self
 
 
 def get_settings() -> Settings:

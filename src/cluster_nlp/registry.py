@@ -4,6 +4,10 @@ A version folder holds the model in skops format, ``metadata.json`` (hashes of t
 the taxonomy and the training data; parameters), ``metrics.json`` and ``model-card.md``.
 Loading checks the model's hash, refuses any type outside an explicit allow-list, and
 refuses a model trained on another taxonomy, each with a one-line error.
+
+Every file is read through ``_confined``: a path that resolves outside the models folder
+(a symlink out, ``..``), anything but a regular file (a FIFO, ``/dev/zero``) and a file over
+the size limit are refused before a byte is read, and no read goes past the limit.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +23,7 @@ from pathlib import Path
 import skops.io as sio
 
 from cluster_nlp.classify.model import GroupClassifier
+from cluster_nlp.config import get_settings
 from cluster_nlp.taxonomy import Taxonomy
 
 MODEL_FILE = "model.skops"
@@ -26,6 +32,9 @@ METRICS_FILE = "metrics.json"
 CARD_FILE = "model-card.md"
 CURRENT_FILE = "current"
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# metadata.json, metrics.json and current are a few kilobytes; anything larger is not ours.
+SMALL_FILE_LIMIT = 4 * 1024 * 1024
 
 # Types beyond skops's defaults that our models are made of. Anything else in a file is
 # refused: skops only builds objects of trusted types, so a crafted file cannot run code.
@@ -52,11 +61,55 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def valid_version(version: str, source: str = "model version") -> str:
+    if not VERSION_PATTERN.match(version):
+        raise ModelFileError(f"invalid {source} name {version!r} (letters, digits, . _ -)")
+    return version
+
+
 def version_folder(models_dir: Path, version: str) -> Path:
     """The folder of ``version``, refusing names that could lead outside ``models_dir``."""
-    if not VERSION_PATTERN.match(version):
-        raise ModelFileError(f"invalid model version name {version!r}")
-    return models_dir / version
+    return models_dir / valid_version(version)
+
+
+def _confined(models_dir: Path, path: Path) -> Path:
+    """``path`` resolved, refused when it leads outside ``models_dir`` (``..`` or a symlink)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(models_dir.resolve()):
+        raise ModelFileError(f"{path} leads outside the models folder {models_dir}")
+    return resolved
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else is refused."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelFileError(f"{path} is not a regular file")
+        if info.st_size > limit:
+            raise ModelFileError(f"{path} is larger than the {limit} bytes allowed")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # a file that grew since stat still stops here
+    except OSError as error:
+        raise ModelFileError(f"cannot read {path}: {error.strerror}") from error
+    if len(data) > limit:
+        raise ModelFileError(f"{path} is larger than the {limit} bytes allowed")
+    return data
+
+
+def _model_file_limit() -> int:
+    return get_settings().model_file_mb * 1024 * 1024
+
+
+def _read_json(models_dir: Path, path: Path) -> dict:
+    data = read_limited(_confined(models_dir, path), SMALL_FILE_LIMIT)
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path}: not UTF-8 JSON ({error})") from error
+    if not isinstance(payload, dict):
+        raise ModelFileError(f"{path}: expected a JSON object")
+    return payload
 
 
 def new_version_name(now: datetime | None = None) -> str:
@@ -83,26 +136,26 @@ def save_version(
 
 
 def read_metadata(models_dir: Path, version: str) -> dict:
+    """A version's metadata, refused unless it names the model's hash and the taxonomy."""
     path = version_folder(models_dir, version) / METADATA_FILE
-    if not path.is_file():
+    if not path.exists():
         raise ModelFileError(f"model version {version!r} not found in {models_dir}")
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"{path}: metadata is not JSON ({error.msg})") from error
+    metadata = _read_json(models_dir, path)
+    if not SHA256_PATTERN.match(str(metadata.get("model_sha256", ""))):
+        raise ModelFileError(f"{path}: metadata lacks a valid model_sha256")
+    if not isinstance(metadata.get("taxonomy_version"), str):
+        raise ModelFileError(f"{path}: metadata lacks taxonomy_version")
+    return metadata
 
 
 def read_metrics(models_dir: Path, version: str) -> dict:
     path = version_folder(models_dir, version) / METRICS_FILE
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    return _read_json(models_dir, path) if path.exists() else {}
 
 
 def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, GroupClassifier]:
-    """Load a skops model file, refusing tampered bytes and untrusted types."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ModelFileError(f"cannot read model file {path}: {error.strerror}") from error
+    """Load a skops model file, refusing tampered bytes, untrusted types and oversized files."""
+    data = read_limited(path, _model_file_limit())
     if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
         raise ModelFileError(f"{path} does not match its recorded hash: tampered or corrupted")
     try:
@@ -125,8 +178,16 @@ def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str
 
 
 def current_version(models_dir: Path) -> str | None:
+    """The promoted version named in ``models/current``, checked like any version name."""
     path = models_dir / CURRENT_FILE
-    return path.read_text("utf-8").strip() or None if path.is_file() else None
+    if not path.exists() and not path.is_symlink():
+        return None
+    data = read_limited(_confined(models_dir, path), SMALL_FILE_LIMIT)
+    try:
+        name = data.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        raise ModelFileError(f"{path}: not UTF-8") from error
+    return valid_version(name, f"version in {path}") if name else None
 
 
 def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = None) -> LoadedModel:
@@ -134,24 +195,29 @@ def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = Non
     if version is None:
         raise ModelFileError(f"no model promoted in {models_dir}: run `cluster-nlp train`")
     metadata = read_metadata(models_dir, version)
-    trained_with = metadata.get("taxonomy_version", "?")
+    trained_with = metadata["taxonomy_version"]
     if trained_with != taxonomy.version:
         raise TaxonomyMismatchError(
             f"model {version} was trained with taxonomy {trained_with[:12]}, "
             f"the taxonomy in use is {taxonomy.version[:12]}: retrain with `cluster-nlp train`"
         )
-    classifiers = load_classifiers(
-        version_folder(models_dir, version) / MODEL_FILE, metadata["model_sha256"]
-    )
+    path = _confined(models_dir, version_folder(models_dir, version) / MODEL_FILE)
+    classifiers = load_classifiers(path, metadata["model_sha256"])
     return LoadedModel(version, metadata["model_sha256"], classifiers, metadata)
 
 
 def list_versions(models_dir: Path) -> list[dict]:
+    """Every version folder's metadata; a folder whose metadata is refused says why (``error``)."""
     current = current_version(models_dir)
     versions = []
-    for folder in sorted(models_dir.glob("*/" + METADATA_FILE)):
-        metadata = json.loads(folder.read_text("utf-8"))
-        versions.append({**metadata, "current": metadata.get("version") == current})
+    for path in sorted(models_dir.glob("*/" + METADATA_FILE)):
+        name = path.parent.name
+        try:
+            metadata = read_metadata(models_dir, name)
+        except ModelFileError as error:
+            versions.append({"version": name, "current": name == current, "error": str(error)})
+            continue
+        versions.append({**metadata, "version": name, "current": name == current})
     return versions
 
 

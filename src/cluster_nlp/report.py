@@ -239,8 +239,14 @@ def summary_markdown(current: dict, history: list[dict], store: dict) -> str:
         f"- documents ingested or re-tagged: {current['documents']} (tagged: {current['tagged']}, "
         f"needing review: {current['needs_review']})",
         f"- mean text-layer grade: {current['mean_page_grade']} over {current['pages']} pages",
-        "",
     ]
+    done_before = {name: count for name, count in current.get("done_before", {}).items() if count}
+    if done_before:  # cached results of another run's work, not counted above
+        lines.append(
+            "- done before by another run: "
+            + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in done_before.items())
+        )
+    lines.append("")
     counts = sorted(current.get("label_counts", {}).items(), key=lambda item: -item[1])
     if counts:
         lines += ["Labels of this run's documents:", ""]

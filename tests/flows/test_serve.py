@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -72,3 +73,16 @@ def test_deployments_registered_on_the_server_read_back_the_same():
         assert deployment.concurrency_options.collision_strategy is (
             ConcurrencyLimitStrategy.ENQUEUE
         )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("inbox", "{cwd}/inbox"), ("sub/../in", "{cwd}/in"), ("s3://bucket/in", "s3://bucket/in")],
+)
+def test_a_local_inbox_is_fixed_where_serve_starts(
+    given: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A flow run may start in another working directory: it must read the same folder."""
+    monkeypatch.chdir(tmp_path)
+    tagging, _ = deployments(inbox=given)
+    assert tagging.parameters == {"inbox": expected.format(cwd=tmp_path.resolve())}

@@ -197,7 +197,7 @@ def test_migrations_match_the_models(store_url: str):
     assert differences == []
 
 
-FAILURES_BEFORE_0006 = [
+FAILURES_BEFORE_0008 = [
     ("encrypted: needs a password", "encrypted"),
     ("not a PDF: the file has no %PDF- header", "not_pdf"),
     ("empty file (0 bytes)", "empty"),
@@ -210,14 +210,14 @@ FAILURES_BEFORE_0006 = [
 ]
 
 
-def test_migration_0006_files_every_stored_failure_under_a_class(store_url: str):
+def test_migration_0008_files_every_stored_failure_under_a_class(store_url: str):
     engine = create_store_engine(store_url)
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0005")
     with engine.begin() as connection:
-        for number, (error, _) in enumerate(FAILURES_BEFORE_0006):
+        for number, (error, _) in enumerate(FAILURES_BEFORE_0008):
             connection.execute(
                 text(
                     "INSERT INTO documents (id, source_path, page_count, size_bytes, status,"
@@ -228,7 +228,7 @@ def test_migration_0006_files_every_stored_failure_under_a_class(store_url: str)
             )
     migrate(engine)
     sessions = open_store(store_url)
-    for number, (_, error_class) in enumerate(FAILURES_BEFORE_0006):
+    for number, (_, error_class) in enumerate(FAILURES_BEFORE_0008):
         assert load_document(sessions, f"{number:064x}").error_class == error_class
 
 

@@ -30,14 +30,21 @@ app = typer.Typer(
 @app.command("list")
 def models_list(models: ModelsOption = None) -> None:
     """Every registered version with its test-split micro-F1 per group."""
-    from cluster_nlp.registry import list_versions, read_metrics
+    from cluster_nlp.registry import ModelFileError, list_versions, read_metrics
     from cluster_nlp.taxonomy import GROUPS
 
     models_dir = default_paths(None, models)[1]
     table = DataTable(f"models in {models_dir}")
     for column in ("version", "current", "trained on", *GROUPS):
         table.add_column(column)
-    for entry in list_versions(models_dir):
+    try:
+        entries = list_versions(models_dir)
+    except ModelFileError as error:
+        fail(str(error))
+    for entry in entries:
+        if "error" in entry:  # a broken folder is listed with its reason, not skipped
+            table.add_row(entry["version"], "", entry["error"])
+            continue
         metrics = read_metrics(models_dir, entry["version"]).get("test", {})
         table.add_row(
             entry["version"],

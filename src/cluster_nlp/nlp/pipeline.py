@@ -194,24 +194,38 @@ def pipeline(lang: str) -> Language:
 EXTRACTOR_PACKAGES = ("spacy", "natasha", "slovnet", "pymorphy3")
 
 
+def hash_folder(digest, label: str, folder: Path) -> None:
+    """Each file under ``folder`` as ``label/<path relative to folder>`` and its bytes, sorted,
+    so the digest is the same wherever the folder lies and whatever the working directory."""
+    if not folder.is_dir():
+        raise PipelineChoiceError(f"{label}: no folder at {folder}")
+    files = sorted(
+        (path.relative_to(folder).as_posix(), path) for path in folder.rglob("*") if path.is_file()
+    )
+    for relative, path in files:
+        digest.update(f"{label}/{relative}".encode())
+        digest.update(path.read_bytes())
+
+
 @cache
 def extractor_version() -> str:
     """A short hash of everything that decides what the extractor finds.
 
     The configs, patterns and gazetteers under ``nlp/data``, the trained models the defaults
     use, the code of this package (its rules live there too) and the versions of the NLP
-    packages: change any of them and stored entities are told apart from the new ones.
+    packages: change any of them and stored entities are told apart from the new ones. Files
+    are named relative to their folder, and a default model that is missing is an error,
+    never a silently different version.
     """
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(f"nlp/{path.name}".encode())
         digest.update(path.read_bytes())
-    folders = [DATA, *(choice.model for choice in default_choices().values() if choice.model)]
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(folder).as_posix().encode())
-                digest.update(path.read_bytes())
-    for package in EXTRACTOR_PACKAGES:
-        digest.update(f"{package}=={version(package)}".encode())
+    hash_folder(digest, "data", DATA)
+    for lang, choice in sorted(default_choices().items()):
+        if choice.model is not None:
+            hash_folder(digest, f"model-{lang}", choice.model)
+    for name in EXTRACTOR_PACKAGES:
+        digest.update(f"{name}=={version(name)}".encode())
     return f"ner-{digest.hexdigest()[:12]}"

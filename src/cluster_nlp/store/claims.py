@@ -8,38 +8,24 @@ or at once when its owner is a process on this host that no longer runs (a kille
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-import psutil
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from cluster_nlp.store.abandoned import owner_is_gone, process_owner
 from cluster_nlp.store.documents import SessionFactory
 from cluster_nlp.store.models import WorkClaimRow, utcnow
 
 CLAIM_ATTEMPTS = 3
+__all__ = ["ClaimConflictError", "claim", "claimed", "process_owner", "release"]
 
 
 class ClaimConflictError(RuntimeError):
     """Other runs kept claiming the same documents while this one tried."""
-
-
-def process_owner(run_id: str, pid: int | None = None) -> str:
-    """An owner name that says where the claiming process runs: ``host:pid:run``."""
-    return f"{socket.gethostname()}:{pid or os.getpid()}:{run_id}"[:64]
-
-
-def _owner_is_gone(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid, _, _ = rest.partition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine's process: only expiry can tell
-    return not psutil.pid_exists(int(pid))
 
 
 def claim(
@@ -81,7 +67,7 @@ def claim(
 
 def _is_dead(row: WorkClaimRow, now: datetime) -> bool:
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    return expires < now or _owner_is_gone(row.owner)
+    return expires < now or owner_is_gone(row.owner)
 
 
 def release(sessions: SessionFactory, stage: str, ids: Iterable[str], owner: str) -> None:

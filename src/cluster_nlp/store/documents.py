@@ -26,6 +26,7 @@ from cluster_nlp.records import (
     Record,
     Table,
 )
+from cluster_nlp.store.abandoned import process_owner, settle_abandoned
 from cluster_nlp.store.models import (
     DocumentPathRow,
     DocumentRow,
@@ -285,7 +286,10 @@ def document_summaries(sessions: SessionFactory) -> list[dict]:
 
 
 def start_run(sessions: SessionFactory, kind: str, params: dict) -> str:
+    """Record a running run and its owner process; settle what dead runs left behind first."""
+    settle_abandoned(sessions)
     run_id = str(uuid.uuid4())
+    params = {**params, "owner": process_owner(run_id)}
     with sessions.begin() as session:
         session.add(RunRow(id=run_id, kind=kind, status="running", params=params, counts={}))
     return run_id
@@ -297,6 +301,7 @@ def finish_run(sessions: SessionFactory, run_id: str, status: str, counts: dict)
         run.status = status
         run.counts = counts
         run.finished_at = utcnow()
+    settle_abandoned(sessions)  # a run that died while this one worked
 
 
 def run_record(sessions: SessionFactory, run_id: str) -> dict:
