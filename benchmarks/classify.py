@@ -106,10 +106,11 @@ def main() -> None:
     words = sum(len(document.text.split()) for document in documents)
     passages = sum(len(document.passages) for document in documents)
 
-    timed(tag_all, documents[:5], trained_predictor(model))  # load pymorphy3 and the caches
+    # load pymorphy3 and the caches
+    timed(tag_all, documents[:5], trained_predictor(model, taxonomy))
     default_embedder.cache_clear()  # a new engine: nothing embedded yet
     tagging = {
-        f"model {model.version}": timed(tag_all, documents, trained_predictor(model)),
+        f"model {model.version}": timed(tag_all, documents, trained_predictor(model, taxonomy)),
         "keyword baseline": timed(tag_all, documents, keyword_predictor(taxonomy)),
         "TF-IDF transform alone": timed(transform_all, documents, model.classifiers),
         "e5 embedding of the passages alone": timed(embed_all, documents),

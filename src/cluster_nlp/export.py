@@ -97,6 +97,9 @@ def document_rows(sessions: SessionFactory, model_version: str) -> list[dict]:
             "title": document.title,
             "pages": document.page_count,
             "model_version": prediction.model_version if prediction else None,
+            # None: not tagged, or tagged before relevance decisions existed
+            "relevant": (prediction.relevance or {}).get("relevant") if prediction else None,
+            "relevance_score": (prediction.relevance or {}).get("score") if prediction else None,
         }
         for group in GROUPS:
             outcome = prediction.groups[group] if prediction else {}

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import skops.io as sio
 
-from cluster_nlp.classify.model import GroupClassifier
 from cluster_nlp.taxonomy import Taxonomy
 
 MODEL_FILE = "model.skops"
@@ -29,7 +28,14 @@ VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # Types beyond skops's defaults that our models are made of. Anything else in a file is
 # refused: skops only builds objects of trusted types, so a crafted file cannot run code.
+# Named, not imported: the registry stores models and does not depend on what they are, so
+# ``classify`` (which registers and loads models) can import it without a cycle.
 TRUSTED_TYPES = frozenset({"cluster_nlp.classify.model.GroupClassifier"})
+MODEL_TYPES = TRUSTED_TYPES
+
+
+def _type_name(value: object) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 class ModelFileError(ValueError):
@@ -44,7 +50,7 @@ class TaxonomyMismatchError(ValueError):
 class LoadedModel:
     version: str
     model_hash: str
-    classifiers: dict[str, GroupClassifier]
+    classifiers: dict[str, object]  # group -> fitted classifier (a type of MODEL_TYPES)
     metadata: dict
 
 
@@ -66,7 +72,7 @@ def new_version_name(now: datetime | None = None) -> str:
 def save_version(
     models_dir: Path,
     version: str,
-    classifiers: dict[str, GroupClassifier],
+    classifiers: dict[str, object],
     metadata: dict,
     metrics: dict,
     card: str,
@@ -97,7 +103,7 @@ def read_metrics(models_dir: Path, version: str) -> dict:
     return json.loads(path.read_text("utf-8")) if path.is_file() else {}
 
 
-def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, GroupClassifier]:
+def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, object]:
     """Load a skops model file, refusing tampered bytes and untrusted types."""
     try:
         data = path.read_bytes()
@@ -118,7 +124,7 @@ def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str
         )
     classifiers = sio.loads(data, trusted=list(untrusted))
     if not isinstance(classifiers, dict) or not all(
-        isinstance(model, GroupClassifier) for model in classifiers.values()
+        _type_name(model) in MODEL_TYPES for model in classifiers.values()
     ):
         raise ModelFileError(f"{path} does not hold cluster-nlp group classifiers")
     return classifiers

@@ -58,7 +58,7 @@ def seed_prediction(default_model):
         pages=[Page(number=1, width=595, height=842, text=text, engine="md", quality=quality)],
         passages=passages,
     )
-    return document, predict_document(document, trained_predictor(default_model), "md")
+    return document, predict_document(document, trained_predictor(default_model, taxonomy), "md")
 
 
 def test_default_model_is_small_and_loads(default_model):

@@ -14,8 +14,9 @@ from cluster_nlp.classify.predict import (
     predict_document,
     trained_predictor,
 )
+from cluster_nlp.classify.settings import load_classify_settings
 from cluster_nlp.classify.tag import tag_documents
-from cluster_nlp.classify.train import fit_classifiers, split
+from cluster_nlp.classify.train import fit_classifiers, guarded_classifiers, split
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
 from cluster_nlp.store.db import open_store
@@ -23,7 +24,7 @@ from cluster_nlp.store.documents import save_document
 from cluster_nlp.store.predictions import load_prediction
 
 PARAGRAPHS = [
-    "Годовой отчёт кластера за прошлый год.",
+    "Годовой отчёт кластера искусственного интеллекта за прошлый год.",
     "Акселератор отобрал двенадцать молодых команд и помог им найти первых заказчиков.",
     "Консорциум университетов и компаний подписал договор о совместных исследованиях.",
     "Подробности доступны у организаторов.",
@@ -57,7 +58,7 @@ def document_of(paragraphs: list[str]) -> ExtractedDocument:
 
 @pytest.fixture
 def predictor(trained_models: Path, tiny_taxonomy):
-    return trained_predictor(load_version(trained_models, tiny_taxonomy, "v1"))
+    return trained_predictor(load_version(trained_models, tiny_taxonomy, "v1"), tiny_taxonomy)
 
 
 def test_evidence_points_at_the_passage_that_carries_the_label(predictor):
@@ -84,7 +85,8 @@ def test_embedding_scores_rank_the_evidence_too(
     params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.3,)}
     train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
     classifiers = fit_classifiers(train, tiny_taxonomy, {**params, "embedder": fake_embedder})
-    predictor = Predictor("fused", "hash", tiny_taxonomy.version, classifiers)
+    guarded = guarded_classifiers(classifiers, tiny_taxonomy, load_classify_settings(), True)
+    predictor = Predictor("fused", "hash", tiny_taxonomy.version, guarded)
     document = document_of(PARAGRAPHS)
     prediction = predict_document(document, predictor, "t")
     assert "startup_support" in prediction.labels("functions")

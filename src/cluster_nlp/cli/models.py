@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cluster_nlp.classify.compare import compare_versions
@@ -91,14 +92,27 @@ def models_compare(
     split_name: SplitOption = "test",
     models: ModelsOption = None,
     taxonomy: TaxonomyOption = None,
+    view: Annotated[
+        str,
+        typer.Option(
+            help="documents, excerpts, no_headings, furniture, ocr_noise or lower_case "
+            "(texts that imitate real input; see `evaluate`)"
+        ),
+    ] = "documents",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Two versions on the same documents: micro-F1s, paired difference, moved labels."""
+    from cluster_nlp.classify.settings import load_classify_settings
+    from cluster_nlp.classify.views import VIEWS, view_examples
+
     check_split(split_name)
+    if view not in VIEWS:
+        fail(f"--view must be one of {', '.join(VIEWS)}, not {escape(view)!r}", code=2)
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictors = [load_predictor(name, models_dir, taxonomy) for name in (first, second)]
         loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
+        chosen = view_examples(chosen, view, load_classify_settings())
     except USER_ERRORS as error:
         fail(str(error))
     groups = compare_versions(
@@ -109,6 +123,7 @@ def models_compare(
             "first": predictors[0].version,
             "second": predictors[1].version,
             "split": split_name,
+            "view": view,
             "documents": len(chosen),
             "groups": groups,
         }

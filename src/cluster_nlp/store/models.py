@@ -169,6 +169,8 @@ class PredictionRow(Base):
     taxonomy_version: Mapped[str] = mapped_column(String(64))
     extractor_version: Mapped[str] = mapped_column(String(64))
     thresholds: Mapped[dict] = mapped_column(JSON)
+    # {"relevant": bool, "score": float}; NULL for predictions made before relevance existed
+    relevance: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     groups: Mapped[dict] = mapped_column(JSON)
     evidence: Mapped[dict] = mapped_column(JSON)
     terms: Mapped[dict] = mapped_column(JSON)
