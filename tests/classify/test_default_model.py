@@ -74,6 +74,14 @@ def test_seed_paper_gets_all_formation_types_and_most_functions(seed_prediction,
     assert len(prediction.labels("functions")) >= 0.7 * len(functions)
 
 
+def test_seed_paper_gets_seven_functions_and_the_specialised_forms(seed_prediction):
+    _, prediction = seed_prediction
+    assert prediction.relevance.relevant
+    assert len(prediction.labels("functions")) >= 7
+    forms = set(prediction.labels("institutional_forms"))
+    assert {"specialized_org", "association", "digital_platform"} <= forms
+
+
 @pytest.mark.parametrize("label", ["territorial", "multicluster_initiative", "national_network"])
 def test_seed_paper_evidence_is_the_papers_own_text_about_the_label(
     seed_prediction, taxonomy, label

@@ -128,3 +128,24 @@ def test_tagging_stores_each_version_once_and_never_overwrites(predictor, tiny_t
     stored = load_prediction(sessions, documents[0].sha256, "v1")
     assert stored == predict_document(documents[0], predictor, "t")
     assert load_prediction(sessions, documents[0].sha256, "keyword").model_version == "keyword"
+
+
+def test_a_second_tagging_embeds_nothing(
+    shared_corpus, tiny_taxonomy, tiny_params, fake_embedder, tmp_path
+):
+    """Passage vectors are stored: re-tagging with another model version embeds no passage."""
+    engine = fake_embedder
+    params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.0,)}
+    train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
+    classifiers = fit_classifiers(train, tiny_taxonomy, {**params, "embedder": engine})
+    settings = load_classify_settings()
+    sessions = open_store(f"sqlite:///{tmp_path}/store.db")
+    for document in (document_of(PARAGRAPHS), document_of(PARAGRAPHS[1:])):
+        save_document(sessions, document, size_bytes=1)
+    for version in ("first", "second"):
+        guarded = guarded_classifiers(classifiers, tiny_taxonomy, settings, True)
+        predictor = Predictor(version, version, tiny_taxonomy.version, guarded)
+        before = engine.texts_seen
+        assert len(tag_documents(sessions, predictor, "t").tagged) == 2
+        embedded = engine.texts_seen - before
+    assert embedded == 0

@@ -65,6 +65,21 @@ def fit_classifiers(
     return classifiers
 
 
+# Per-group values (the taxonomy's labels, cues and descriptions) and the run-time embedder
+# are not settings of the training.
+NOT_SETTINGS = ("labels", "cues", "prototypes", "embedder")
+
+
+def effective_params(classifiers: dict[str, GroupClassifier]) -> dict:
+    """Every parameter the group classifiers were trained with, as JSON values."""
+    model = next(iter(classifiers.values()))
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in sorted(model.get_params().items())
+        if name not in NOT_SETTINGS
+    }
+
+
 def feature_set(classifiers: dict[str, GroupClassifier]) -> dict:
     """Which scores each group's model sums, with what weight, and the embedding model used."""
     weights = {
@@ -212,10 +227,12 @@ def train_and_register(
     decisions: list[LabeledText] = (),
     descriptions: bool = False,
 ) -> TrainResult:
-    examples = merge_decisions(load_labeled_texts(labels_path, taxonomy), list(decisions))
-    train, test = split(examples, "train"), split(examples, "test")
-    classifiers = fit_classifiers(train, taxonomy, params, on_group, descriptions)
     settings = load_classify_settings()
+    examples = merge_decisions(load_labeled_texts(labels_path, taxonomy), list(decisions))
+    excluded = set(settings.training.exclude_documents)
+    train = [e for e in split(examples, "train") if e.doc_id not in excluded]
+    test = split(examples, "test")
+    classifiers = fit_classifiers(train, taxonomy, params, on_group, descriptions)
     guarded = guarded_classifiers(classifiers, taxonomy, settings, floor=True)
     baseline = guarded_classifiers(keyword_classifiers(taxonomy), taxonomy, settings, floor=False)
     metrics = {
@@ -243,8 +260,13 @@ def train_and_register(
         "test_documents": len(test),
         "data_sha256": data_hash(examples),
         "taxonomy_version": taxonomy.version,
-        # the embedder is where vectors come from at run time, not a setting of the model
-        "params": {name: value for name, value in (params or {}).items() if name != "embedder"},
+        "params": effective_params(classifiers),
+        "settings": {
+            "file": "classify.yaml",
+            "version": settings.version,
+            "sha256": settings.sha256,
+        },
+        "excluded_documents": sorted(excluded),
         "descriptions": descriptions,
         "chosen_C": {group: model.C_ for group, model in classifiers.items()},
         "features": metrics["features"],

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -207,3 +217,19 @@ class WorkClaimRow(Base):
     document_id: Mapped[str] = mapped_column(String(64))
     owner: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PassageVectorRow(Base):
+    """A passage text's vector from one encoder version, computed once and reused by every
+    later tagging, model version, retraining and search (keyed by the text's sha256, so the
+    same paragraph in two documents is embedded once)."""
+
+    __tablename__ = "passage_vectors"
+    __table_args__ = (UniqueConstraint("text_sha256", "encoder"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    encoder: Mapped[str] = mapped_column(String(128))
+    dimension: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
