@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cluster_nlp.classify.guarded import GuardedClassifier
-from cluster_nlp.classify.settings import load_classify_settings
+from cluster_nlp.classify.settings import CueFloorSettings, load_classify_settings
 
 TOPIC = "The regional AI cluster brings companies and universities together. "
 CUES = (("accelerator",), ("consortium",))
@@ -30,7 +30,10 @@ def settings():
     return load_classify_settings()
 
 
-def guarded(scores, settings, floor=True):
+RULE = CueFloorSettings(min_matches=1, veto_below=0.02)
+
+
+def guarded(scores, settings, floor=RULE):
     return GuardedClassifier(FixedScores(scores), CUES, settings, floor)
 
 
@@ -63,7 +66,7 @@ def test_never_below_the_cues(settings):
         TOPIC + "An accelerator and a consortium.",
         TOPIC + "Nothing else.",
     ]
-    veto = settings.cue_floor.veto_below
+    veto = RULE.veto_below
     for _ in range(50):
         scores = rng.uniform(0, 1, 2)
         model = guarded(scores, settings)
@@ -75,7 +78,7 @@ def test_never_below_the_cues(settings):
 
 
 def test_without_floor_the_model_decides_alone(settings):
-    model = guarded([0.1, 0.1], settings, floor=False)
+    model = guarded([0.1, 0.1], settings, floor=None)
     assert model.predict([TOPIC + "It runs an accelerator."])[0].tolist() == [0, 0]
 
 
@@ -83,3 +86,10 @@ def test_a_floored_label_scores_its_threshold_and_is_reported(settings):
     scores, lifted = guarded([0.1, 0.1], settings).scores_and_floor([TOPIC + "An accelerator."])
     assert scores[0].tolist() == [0.5, 0.1]
     assert lifted[0].tolist() == [True, False]
+
+
+def test_two_matches_rule_needs_two_occurrences(settings):
+    rule = CueFloorSettings(min_matches=2, veto_below=0.02)
+    model = guarded([0.1, 0.1], settings, floor=rule)
+    once, twice = TOPIC + "An accelerator.", TOPIC + "An accelerator; the accelerator."
+    assert model.predict([once, twice])[:, 0].tolist() == [0, 1]

@@ -35,7 +35,8 @@ def _written(tmp_path: Path, change) -> Path:
         (lambda raw: raw["content"].update(reference_patterns=["(unclosed"]), "reference"),
         (lambda raw: raw["views"].update(excerpt_max_chars=10), "excerpt_max_chars"),
         (lambda raw: raw.update(surprise=1), "surprise"),
-        (lambda raw: raw["cue_floor"].pop("veto_below"), "veto_below"),
+        (lambda raw: raw["cue_floor"]["functions"].pop("veto_below"), "veto_below"),
+        (lambda raw: raw["cue_floor"].pop("functions"), "cue_floor needs exactly the groups"),
     ],
 )
 def test_a_broken_settings_file_is_one_line_error(tmp_path, change, message):

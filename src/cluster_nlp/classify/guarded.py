@@ -6,8 +6,9 @@ the keyword baseline alike, so what is evaluated is what is shipped:
 
 1. only the text's prose is scored (``content``: no headings, URLs, reference lists);
 2. an off-topic text (``relevance``) gets no label: every score is 0;
-3. the cue floor (trained models only): a label whose cue phrases occur at least
-   ``min_matches`` times is assigned unless the model scores it below ``veto_below``. Its
+3. the cue floor (trained models only; per group, ``cue_floor`` in the settings): a label
+   whose cue phrases occur at least ``min_matches`` times is assigned unless the model scores
+   it below ``veto_below``. Its
    score is raised to the label's threshold, so it is assigned and, being at the threshold,
    marked for review. The keyword baseline assigns exactly these labels, so a model can only
    add labels to it or take away those it is confident against: on text whose phrasing the
@@ -23,15 +24,20 @@ import numpy as np
 from cluster_nlp.classify.content import content_text
 from cluster_nlp.classify.features import cue_counts
 from cluster_nlp.classify.relevance import RelevanceDecision, relevance
-from cluster_nlp.classify.settings import ClassifySettings
+from cluster_nlp.classify.settings import ClassifySettings, CueFloorSettings
 
 
 class GuardedClassifier:
     """``model`` (a fitted group classifier) behind the prose filter, the relevance gate and,
-    with ``floor``, the cue floor over ``cues`` (each label's cue phrases, in label order)."""
+    with a ``floor`` rule, the cue floor over ``cues`` (each label's cue phrases, in label
+    order)."""
 
     def __init__(
-        self, model, cues: Sequence[Sequence[str]], settings: ClassifySettings, floor: bool
+        self,
+        model,
+        cues: Sequence[Sequence[str]],
+        settings: ClassifySettings,
+        floor: CueFloorSettings | None,
     ) -> None:
         self.model = model
         self.cues = cues
@@ -54,9 +60,9 @@ class GuardedClassifier:
 
     def floored(self, texts: Sequence[str], scores: np.ndarray) -> np.ndarray:
         """Which (text, label) pairs the cue floor assigns that ``scores`` alone would not."""
-        if not self.floor or not texts:
+        if self.floor is None or not texts:
             return np.zeros(scores.shape, dtype=bool)
-        rule = self.settings.cue_floor
+        rule = self.floor
         strong = cue_counts(texts, self.cues) >= rule.min_matches
         return strong & (scores >= rule.veto_below) & (scores < self.thresholds_)
 
@@ -94,8 +100,11 @@ def guard(
     settings: ClassifySettings,
     floor: bool = True,
 ) -> dict[str, GuardedClassifier]:
-    """Each group's classifier behind the guard (``cues``: each group's label cues)."""
+    """Each group's classifier behind the guard (``cues``: each group's label cues), with the
+    group's cue floor when ``floor``."""
     return {
-        group: GuardedClassifier(model, cues[group], settings, floor)
+        group: GuardedClassifier(
+            model, cues[group], settings, settings.cue_floor[group] if floor else None
+        )
         for group, model in classifiers.items()
     }

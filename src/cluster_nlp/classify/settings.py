@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cluster_nlp.datafile import load_yaml_model
+from cluster_nlp.taxonomy import GROUPS
 
 DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent.parent / "data" / "classify.yaml"
 
@@ -92,10 +93,21 @@ class ClassifySettings(_Section):
     version: int = Field(ge=1)
     content: ContentSettings
     relevance: RelevanceSettings
-    cue_floor: CueFloorSettings
+    cue_floor: dict[str, CueFloorSettings]  # per label group
     views: ViewSettings
     training: TrainingSettings
     sha256: str = ""  # of the file's bytes, filled in at load
+
+    @model_validator(mode="after")
+    def _every_group_floored(self) -> ClassifySettings:
+        missing = [group for group in GROUPS if group not in self.cue_floor]
+        unknown = [group for group in self.cue_floor if group not in GROUPS]
+        if missing or unknown:
+            raise ValueError(
+                f"cue_floor needs exactly the groups {', '.join(GROUPS)}; "
+                f"missing {missing or 'none'}, unknown {unknown or 'none'}"
+            )
+        return self
 
 
 def load_classify_settings(path: Path | str | None = None) -> ClassifySettings:
