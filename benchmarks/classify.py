@@ -5,7 +5,10 @@
 Tagging runs ``predict_document`` (document scores, passage evidence, top terms) on the
 corpus texts as already-ingested documents, with the promoted model and, as baselines
 measured in the same run, with the keyword baseline and with the model's TF-IDF transform
-alone. Training fits the three group classifiers on the train split resampled to 1x, 2x and
+alone. Through the store (``tag_documents`` on a fresh SQLite store holding the documents),
+it measures first tagging (no passage vector stored yet, a fresh e5 engine) and re-tagging
+with another model version (every passage vector stored), beside the keyword baseline through
+the same store. Training fits the three group classifiers on the train split resampled to 1x, 2x and
 4x its size, beside fitting the TF-IDF vocabulary alone on the same texts. The section of
 BENCHMARKS.md between the ``classify`` markers is rewritten.
 """
@@ -16,6 +19,7 @@ import argparse
 import hashlib
 import random
 import re
+import tempfile
 import time
 from dataclasses import replace
 from datetime import date
@@ -27,9 +31,12 @@ from cluster_nlp.classify.data import LabeledText, load_labeled_texts
 from cluster_nlp.classify.embeddings import E5Embedder, default_embedder
 from cluster_nlp.classify.features import fit_word_features
 from cluster_nlp.classify.predict import keyword_predictor, predict_document, trained_predictor
+from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.classify.train import fit_classifiers, split
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
+from cluster_nlp.store.db import open_store
+from cluster_nlp.store.documents import save_document
 from cluster_nlp.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +89,25 @@ def embed_all(documents: list[ExtractedDocument]) -> int:
     return len(documents)
 
 
+def tag_through_store(documents: list[ExtractedDocument], predictor, folder: Path) -> dict:
+    """First tagging and re-tagging with another version through one store: (wall, cpu, n)."""
+    sessions = open_store(f"sqlite:///{folder}/bench.db")
+    for document in documents:
+        save_document(sessions, document, size_bytes=len(document.text))
+    default_embedder.cache_clear()  # a fresh engine: nothing embedded in memory either
+    first = timed(lambda: len(tag_documents(sessions, predictor, "bench").tagged))
+    default_embedder.cache_clear()  # only the store remembers the vectors now
+    again = replace(predictor, version=f"{predictor.version}-again")
+    retag = timed(lambda: len(tag_documents(sessions, again, "bench").tagged))
+    keyword = keyword_predictor(load_taxonomy())
+    baseline = timed(lambda: len(tag_documents(sessions, keyword, "bench").tagged))
+    return {
+        "first tagging (model, nothing stored)": first,
+        "re-tagging (another model version, vectors stored)": retag,
+        "keyword baseline through the store": baseline,
+    }
+
+
 def resampled(examples: list[LabeledText], factor: int, seed: int = 0) -> list[LabeledText]:
     """``factor`` times as many documents, drawn with replacement, renamed to stay distinct."""
     rng = random.Random(seed)
@@ -95,25 +121,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=ROOT / "corpus" / "labels.jsonl")
     parser.add_argument("--models", type=Path, default=ROOT / "models")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[1, 2, 4], help="training sizes (none: skip)"
+    )
+    parser.add_argument("--documents", type=int, default=0, help="tag only the first N [all]")
     parser.add_argument("--write", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
 
     taxonomy = load_taxonomy()
     examples = load_labeled_texts(args.labels, taxonomy)
     documents = [as_document(example) for example in examples]
+    if args.documents:
+        documents = documents[: args.documents]
     model = load_version(args.models, taxonomy)
     words = sum(len(document.text.split()) for document in documents)
     passages = sum(len(document.passages) for document in documents)
 
-    timed(tag_all, documents[:5], trained_predictor(model))  # load pymorphy3 and the caches
+    # load pymorphy3 and the caches
+    timed(tag_all, documents[:5], trained_predictor(model, taxonomy))
     default_embedder.cache_clear()  # a new engine: nothing embedded yet
     tagging = {
-        f"model {model.version}": timed(tag_all, documents, trained_predictor(model)),
+        f"model {model.version}": timed(tag_all, documents, trained_predictor(model, taxonomy)),
         "keyword baseline": timed(tag_all, documents, keyword_predictor(taxonomy)),
         "TF-IDF transform alone": timed(transform_all, documents, model.classifiers),
         "e5 embedding of the passages alone": timed(embed_all, documents),
     }
+    with tempfile.TemporaryDirectory() as folder:
+        stored = tag_through_store(documents, trained_predictor(model, taxonomy), Path(folder))
     train = split(examples, "train")
     training = []
     for factor in args.sizes:
@@ -146,6 +180,16 @@ def main() -> None:
         )
     lines += [
         "",
+        "Tagging through the store (`tag_documents`: prediction stored; passage vectors read "
+        "from and written to the `passage_vectors` table):",
+        "",
+        "| what | wall s | CPU s | documents per s |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, (wall, cpu, count) in stored.items():
+        lines.append(f"| {name} | {wall:.2f} | {cpu:.2f} | {count / wall:.1f} |")
+    lines += [
+        "",
         "Training the three group classifiers (word C chosen by 5-fold cross-validation among "
         "three values, the paragraph model on every fold, score weights among twelve pairs, "
         "calibration and thresholds on out-of-fold scores; embedding each distinct paragraph "
@@ -155,7 +199,7 @@ def main() -> None:
         "| corpus size | documents | train wall s | train CPU s | × 1x time | TF-IDF fit wall s |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    first = training[0][2][0]
+    first = training[0][2][0] if training else 1.0
     for factor, count, (wall, cpu, _), (vocabulary_wall, _, _) in training:
         lines.append(
             f"| {factor}x | {count} | {wall:.1f} | {cpu:.1f} | {wall / first:.2f} "

@@ -17,15 +17,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from cluster_nlp.classify.data import decision_texts, load_labeled_texts, merge_decisions
-from cluster_nlp.classify.train import compare_on_test, train_and_register
+from cluster_nlp.classify.promotion import compare_with_current as compare_versions_on_test
+from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.config import get_settings
-from cluster_nlp.registry import (
-    ModelFileError,
-    TaxonomyMismatchError,
-    current_version,
-    load_version,
-    promote,
-)
+from cluster_nlp.registry import promote
 from cluster_nlp.store.db import open_store
 from cluster_nlp.taxonomy import GROUPS, load_taxonomy
 
@@ -60,15 +55,9 @@ def compare_with_current(
     examples = merge_decisions(
         load_labeled_texts(Path(labels), loaded), decision_texts(open_store(db), loaded)
     )
-    new = load_version(folder, loaded, candidate)
-    current = None
-    try:  # a broken current model cannot compete, and must not keep a good candidate out
-        current_name = current_version(folder)
-        if current_name is not None and current_name != candidate:
-            current = (current_name, load_version(folder, loaded, current_name).classifiers)
-    except (ModelFileError, TaxonomyMismatchError) as error:
-        get_run_logger().warning("current model left out of the comparison: %s", error)
-    comparison = compare_on_test((candidate, new.classifiers), current, examples, loaded, min_gain)
+    comparison = compare_versions_on_test(
+        folder, candidate, examples, loaded, min_gain, on_warning=get_run_logger().warning
+    )
     return asdict(comparison)
 
 

@@ -156,7 +156,8 @@ def load_predictor(models_dir: str, version: str | None, taxonomy: str | None) -
 
 @lru_cache(maxsize=2)  # the current model and the one before it, in a long-lived worker
 def _loaded_predictor(models_dir: str, version: str | None, taxonomy: str | None) -> Predictor:
-    return trained_predictor(load_version(Path(models_dir), load_taxonomy(taxonomy), version))
+    loaded = load_taxonomy(taxonomy)
+    return trained_predictor(load_version(Path(models_dir), loaded, version), loaded)
 
 
 @task(name="scan", cache_policy=NO_CACHE, **RETRIES)

@@ -107,8 +107,10 @@ DOCUMENT_COLUMNS = [
 
 def tags_table(taxonomy: Taxonomy) -> TableSpec:
     fields = [("id", TEXT), *DOCUMENT_COLUMNS]
-    fields += [("status", TEXT), ("error", TEXT), ("lang", TEXT), ("pages", INTEGER)]
-    fields += [("model_version", TEXT)]
+    fields += [("status", TEXT), ("error", TEXT), ("error_class", TEXT)]
+    fields += [("lang", TEXT), ("pages", INTEGER)]
+    # relevant: the relevance decision (None when untagged, or tagged before it existed)
+    fields += [("model_version", TEXT), ("relevant", pa.bool_()), ("relevance_score", NUMBER)]
     fields += [(group, LIST) for group in GROUPS]
     fields += [("uncertain_labels", LIST), ("close_labels", LIST)]
     for label in taxonomy.all_ids():
@@ -297,6 +299,7 @@ def document_rows(
     rows = []
     for document in _documents(sessions):
         prediction = predictions.get(document.id)
+        relevance = (prediction.relevance or {}) if prediction else {}
         found = entities.get(document.id, [])
         codes = sorted({code for e in found if (code := region_code(e.normalized))})
         rows.append(
@@ -310,6 +313,8 @@ def document_rows(
                 "lang": document.lang,
                 "pages": document.page_count,
                 "model_version": prediction.model_version if prediction else None,
+                "relevant": relevance.get("relevant"),
+                "relevance_score": relevance.get("score"),
                 **_label_columns(taxonomy, prediction, names),
                 "top_entities": top_entities(document.text, found),
                 "regions": codes,

@@ -227,6 +227,14 @@ class GroupPrediction(Record):
         return self
 
 
+class Relevance(Record):
+    """Whether a document is about a cluster, hub, network, programme or AI ecosystem; an
+    off-topic document gets no labels."""
+
+    relevant: bool
+    score: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
 class Prediction(Record):
     """A model's tags for one document, with the provenance needed to compare versions."""
 
@@ -236,6 +244,8 @@ class Prediction(Record):
     taxonomy_version: str
     extractor_version: str
     thresholds: dict[str, float]
+    # None: stored before relevance decisions existed
+    relevance: Relevance | None = None
     groups: dict[str, GroupPrediction]
     evidence: dict[str, list[Evidence]] = {}
     terms: dict[str, list[str]] = {}

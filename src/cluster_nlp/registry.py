@@ -22,7 +22,6 @@ from pathlib import Path
 
 import skops.io as sio
 
-from cluster_nlp.classify.model import GroupClassifier
 from cluster_nlp.config import get_settings
 from cluster_nlp.taxonomy import Taxonomy
 
@@ -38,7 +37,14 @@ SMALL_FILE_LIMIT = 4 * 1024 * 1024
 
 # Types beyond skops's defaults that our models are made of. Anything else in a file is
 # refused: skops only builds objects of trusted types, so a crafted file cannot run code.
+# Named, not imported: the registry stores models and does not depend on what they are, so
+# ``classify`` (which registers and loads models) can import it without a cycle.
 TRUSTED_TYPES = frozenset({"cluster_nlp.classify.model.GroupClassifier"})
+MODEL_TYPES = TRUSTED_TYPES
+
+
+def _type_name(value: object) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
 class ModelFileError(ValueError):
@@ -53,7 +59,7 @@ class TaxonomyMismatchError(ValueError):
 class LoadedModel:
     version: str
     model_hash: str
-    classifiers: dict[str, GroupClassifier]
+    classifiers: dict[str, object]  # group -> fitted classifier (a type of MODEL_TYPES)
     metadata: dict
 
 
@@ -119,7 +125,7 @@ def new_version_name(now: datetime | None = None) -> str:
 def save_version(
     models_dir: Path,
     version: str,
-    classifiers: dict[str, GroupClassifier],
+    classifiers: dict[str, object],
     metadata: dict,
     metrics: dict,
     card: str,
@@ -153,7 +159,7 @@ def read_metrics(models_dir: Path, version: str) -> dict:
     return _read_json(models_dir, path) if path.exists() else {}
 
 
-def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, GroupClassifier]:
+def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, object]:
     """Load a skops model file, refusing tampered bytes, untrusted types and oversized files."""
     data = read_limited(path, _model_file_limit())
     if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
@@ -171,7 +177,7 @@ def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str
         )
     classifiers = sio.loads(data, trusted=list(untrusted))
     if not isinstance(classifiers, dict) or not all(
-        isinstance(model, GroupClassifier) for model in classifiers.values()
+        _type_name(model) in MODEL_TYPES for model in classifiers.values()
     ):
         raise ModelFileError(f"{path} does not hold cluster-nlp group classifiers")
     return classifiers

@@ -14,8 +14,9 @@ from cluster_nlp.classify.predict import (
     predict_document,
     trained_predictor,
 )
+from cluster_nlp.classify.settings import load_classify_settings
 from cluster_nlp.classify.tag import tag_documents
-from cluster_nlp.classify.train import fit_classifiers, split
+from cluster_nlp.classify.train import fit_classifiers, guarded_classifiers, split
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
 from cluster_nlp.store.db import open_store
@@ -23,7 +24,7 @@ from cluster_nlp.store.documents import save_document
 from cluster_nlp.store.predictions import load_prediction
 
 PARAGRAPHS = [
-    "Годовой отчёт кластера за прошлый год.",
+    "Годовой отчёт кластера искусственного интеллекта за прошлый год.",
     "Акселератор отобрал двенадцать молодых команд и помог им найти первых заказчиков.",
     "Консорциум университетов и компаний подписал договор о совместных исследованиях.",
     "Подробности доступны у организаторов.",
@@ -57,7 +58,7 @@ def document_of(paragraphs: list[str]) -> ExtractedDocument:
 
 @pytest.fixture
 def predictor(trained_models: Path, tiny_taxonomy):
-    return trained_predictor(load_version(trained_models, tiny_taxonomy, "v1"))
+    return trained_predictor(load_version(trained_models, tiny_taxonomy, "v1"), tiny_taxonomy)
 
 
 def test_evidence_points_at_the_passage_that_carries_the_label(predictor):
@@ -84,7 +85,8 @@ def test_embedding_scores_rank_the_evidence_too(
     params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.3,)}
     train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
     classifiers = fit_classifiers(train, tiny_taxonomy, {**params, "embedder": fake_embedder})
-    predictor = Predictor("fused", "hash", tiny_taxonomy.version, classifiers)
+    guarded = guarded_classifiers(classifiers, tiny_taxonomy, load_classify_settings(), True)
+    predictor = Predictor("fused", "hash", tiny_taxonomy.version, guarded)
     document = document_of(PARAGRAPHS)
     prediction = predict_document(document, predictor, "t")
     assert "startup_support" in prediction.labels("functions")
@@ -126,3 +128,24 @@ def test_tagging_stores_each_version_once_and_never_overwrites(predictor, tiny_t
     stored = load_prediction(sessions, documents[0].sha256, "v1")
     assert stored == predict_document(documents[0], predictor, "t")
     assert load_prediction(sessions, documents[0].sha256, "keyword").model_version == "keyword"
+
+
+def test_a_second_tagging_embeds_nothing(
+    shared_corpus, tiny_taxonomy, tiny_params, fake_embedder, tmp_path
+):
+    """Passage vectors are stored: re-tagging with another model version embeds no passage."""
+    engine = fake_embedder
+    params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.0,)}
+    train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
+    classifiers = fit_classifiers(train, tiny_taxonomy, {**params, "embedder": engine})
+    settings = load_classify_settings()
+    sessions = open_store(f"sqlite:///{tmp_path}/store.db")
+    for document in (document_of(PARAGRAPHS), document_of(PARAGRAPHS[1:])):
+        save_document(sessions, document, size_bytes=1)
+    for version in ("first", "second"):
+        guarded = guarded_classifiers(classifiers, tiny_taxonomy, settings, True)
+        predictor = Predictor(version, version, tiny_taxonomy.version, guarded)
+        before = engine.texts_seen
+        assert len(tag_documents(sessions, predictor, "t").tagged) == 2
+        embedded = engine.texts_seen - before
+    assert embedded == 0

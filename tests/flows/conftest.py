@@ -22,7 +22,7 @@ from prefect.settings import (
 from prefect.testing.utilities import prefect_test_harness
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
-from tiny_corpus import SENTENCES, make_corpus, write_taxonomy
+from tiny_corpus import SENTENCES, TOPIC, make_corpus, write_taxonomy
 
 from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.registry import promote
@@ -43,9 +43,11 @@ BAD_FILES = {"empty.pdf": b"", "fake.pdf": b"plain text wearing a .pdf name\n"}
 
 
 def text_of(name: str, labels: list[str], variant: int = 0) -> str:
-    """Sentences carrying ``labels``: Russian ones, or the English one for ``*-en`` names."""
+    """Sentences carrying ``labels``: Russian ones, or the English one for ``*-en`` names, after
+    a sentence that makes the document about an AI cluster (relevant)."""
     pick = 2 if "-en" in name else variant % 2
-    return " ".join(SENTENCES[label][pick] for label in labels)
+    topic = TOPIC["en" if "-en" in name else "ru"]
+    return " ".join([topic, *(SENTENCES[label][pick] for label in labels)])
 
 
 def write_pdf(path: Path, font: Path, text: str) -> None:

@@ -97,6 +97,13 @@ def write_taxonomy(folder: Path) -> Path:
     return path
 
 
+# What makes a document relevant (see data/classify.yaml, relevance): AI and a structure named.
+TOPIC = {
+    "ru": "Речь идёт о кластере искусственного интеллекта.",
+    "en": "This is about an artificial intelligence cluster.",
+}
+
+
 def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
     """Documents whose labels are the labels of the sentences they are made of."""
     rng = random.Random(seed)
@@ -113,6 +120,8 @@ def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
         rng.shuffle(sentences)
         doc_id = f"t-{number:03d}"
         lang = "ru" if number % 3 else "en"
+        if any(chosen.values()):  # a document with labels is about an AI cluster at all
+            sentences.insert(0, TOPIC[lang])
         body = " ".join(sentences)
         (folder / "src" / f"{doc_id}.md").write_text(f"# Документ {number}\n\n{body}\n", "utf-8")
         records.append(

@@ -31,6 +31,28 @@ class LabeledText:
     sha256: str | None = None  # of the document's file, to match stored documents and decisions
     # The groups an analyst decided (decisions only); the others came from the model.
     reviewed_groups: tuple[str, ...] = GROUPS
+    # label -> the passages (their text) that justify it, where the corpus records them
+    rationales: dict[str, tuple[str, ...]] | None = None
+
+
+def rationale_texts(record: object) -> dict[str, tuple[str, ...]] | None:
+    """A labels record's rationales as label -> texts, or None where it has none.
+
+    Rationales are given as character offsets into the document's source (``corpus/src``)
+    with their text; the text is what is kept, because the plain text a model reads drops the
+    markdown and so shifts every offset. Read leniently: a record written before rationales
+    existed has none.
+    """
+    raw = getattr(record, "rationales", None)
+    if not raw:
+        return None
+    found = {}
+    for label, spans in dict(raw).items():
+        texts = tuple(
+            span["text"] if isinstance(span, dict) else getattr(span, "text", "") for span in spans
+        )
+        found[label] = tuple(text for text in texts if text and text.strip())
+    return found
 
 
 def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledText]:
@@ -51,6 +73,7 @@ def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledTex
                 split=record.split.value,
                 labels=record.label_set(),
                 sha256=hashlib.sha256(pdf.read_bytes()).hexdigest() if pdf.is_file() else None,
+                rationales=rationale_texts(record),
             )
         )
     return examples

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from cluster_nlp.classify.embeddings import default_embedder, engine_version
+from cluster_nlp.classify.model import GroupClassifier
 from cluster_nlp.classify.predict import DEFAULT_MARGIN, Predictor, predict_document
 from cluster_nlp.records import Prediction
 from cluster_nlp.store.documents import SessionFactory, load_document
 from cluster_nlp.store.predictions import documents_to_tag, save_prediction
+from cluster_nlp.store.vectors import StoredVectors
 
 
 @dataclass
@@ -17,6 +20,20 @@ class TagSummary:
     tagged: list[str] = field(default_factory=list)
     skipped: int = 0
     needs_review: int = 0
+
+
+def use_stored_vectors(predictor: Predictor, sessions: SessionFactory) -> None:
+    """Let the predictor's models read passage vectors from the store (and store new ones),
+    so a passage embedded by any earlier tagging or model version is never embedded again."""
+    for guarded in predictor.classifiers.values():
+        model = guarded.model
+        if not isinstance(model, GroupClassifier) or isinstance(model.embedder, StoredVectors):
+            continue
+        inner = model.embedder
+        encoder = getattr(inner, "version", None) or engine_version()
+        model.embedder = StoredVectors(
+            sessions, (lambda inner=inner: inner or default_embedder()), encoder
+        )
 
 
 def tag_documents(
@@ -32,6 +49,7 @@ def tag_documents(
     pending = set(documents_to_tag(sessions, predictor.version))
     wanted = list(pending if document_ids is None else [d for d in document_ids if d in pending])
     summary = TagSummary(model_version=predictor.version)
+    use_stored_vectors(predictor, sessions)
     if document_ids is not None:
         summary.skipped = len(set(document_ids)) - len(wanted)
     if on_total:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from cluster_nlp.classify.compare import compare_versions
 from cluster_nlp.classify.data import (
     LabeledText,
     data_hash,
@@ -20,9 +19,11 @@ from cluster_nlp.classify.data import (
 from cluster_nlp.classify.embeddings import engine_version
 from cluster_nlp.classify.evaluate import group_metrics, subgroup_micro_f1
 from cluster_nlp.classify.features import group_cues
+from cluster_nlp.classify.guarded import GuardedClassifier, guard
 from cluster_nlp.classify.keyword import KeywordClassifier
 from cluster_nlp.classify.model import COMPONENTS, GroupClassifier
 from cluster_nlp.classify.semantic import group_prototypes
+from cluster_nlp.classify.settings import ClassifySettings, load_classify_settings
 from cluster_nlp.registry import new_version_name, save_version
 from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
@@ -64,6 +65,21 @@ def fit_classifiers(
     return classifiers
 
 
+# Per-group values (the taxonomy's labels, cues and descriptions) and the run-time embedder
+# are not settings of the training.
+NOT_SETTINGS = ("labels", "cues", "prototypes", "embedder")
+
+
+def effective_params(classifiers: dict[str, GroupClassifier]) -> dict:
+    """Every parameter the group classifiers were trained with, as JSON values."""
+    model = next(iter(classifiers.values()))
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in sorted(model.get_params().items())
+        if name not in NOT_SETTINGS
+    }
+
+
 def feature_set(classifiers: dict[str, GroupClassifier]) -> dict:
     """Which scores each group's model sums, with what weight, and the embedding model used."""
     weights = {
@@ -80,6 +96,15 @@ def feature_set(classifiers: dict[str, GroupClassifier]) -> dict:
 
 def keyword_classifiers(taxonomy: Taxonomy) -> dict[str, KeywordClassifier]:
     return {group: KeywordClassifier(taxonomy, group).fit() for group in GROUPS}
+
+
+def guarded_classifiers(
+    classifiers: dict, taxonomy: Taxonomy, settings: ClassifySettings, floor: bool
+) -> dict[str, GuardedClassifier]:
+    """Each group's classifier as tagging uses it (prose only, relevance gate, and with
+    ``floor`` the cue floor): what is evaluated is what is shipped."""
+    cues = {group: group_cues(taxonomy, group) for group in GROUPS}
+    return guard(classifiers, cues, settings, floor)
 
 
 def evaluate_classifiers(
@@ -202,12 +227,17 @@ def train_and_register(
     decisions: list[LabeledText] = (),
     descriptions: bool = False,
 ) -> TrainResult:
+    settings = load_classify_settings()
     examples = merge_decisions(load_labeled_texts(labels_path, taxonomy), list(decisions))
-    train, test = split(examples, "train"), split(examples, "test")
+    excluded = set(settings.training.exclude_documents)
+    train = [e for e in split(examples, "train") if e.doc_id not in excluded]
+    test = split(examples, "test")
     classifiers = fit_classifiers(train, taxonomy, params, on_group, descriptions)
+    guarded = guarded_classifiers(classifiers, taxonomy, settings, floor=True)
+    baseline = guarded_classifiers(keyword_classifiers(taxonomy), taxonomy, settings, floor=False)
     metrics = {
-        "test": evaluate_classifiers(classifiers, test, taxonomy),
-        "baseline": evaluate_classifiers(keyword_classifiers(taxonomy), test, taxonomy),
+        "test": evaluate_classifiers(guarded, test, taxonomy),
+        "baseline": evaluate_classifiers(baseline, test, taxonomy),
         "cross_validation": {
             group: {
                 "folds": [float(f1) for f1 in model.cv_f1_],
@@ -230,8 +260,13 @@ def train_and_register(
         "test_documents": len(test),
         "data_sha256": data_hash(examples),
         "taxonomy_version": taxonomy.version,
-        # the embedder is where vectors come from at run time, not a setting of the model
-        "params": {name: value for name, value in (params or {}).items() if name != "embedder"},
+        "params": effective_params(classifiers),
+        "settings": {
+            "file": "classify.yaml",
+            "version": settings.version,
+            "sha256": settings.sha256,
+        },
+        "excluded_documents": sorted(excluded),
         "descriptions": descriptions,
         "chosen_C": {group: model.C_ for group, model in classifiers.items()},
         "features": metrics["features"],
@@ -243,41 +278,3 @@ def train_and_register(
         models_dir, version, classifiers, metadata, metrics, model_card(version, metadata, metrics)
     )
     return TrainResult(version, folder, metrics)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    candidate: str
-    current: str | None
-    scores: dict[str, dict[str, float]]  # group -> {"candidate": micro-F1, "current": micro-F1}
-    gain: float  # mean micro-F1 over groups, candidate minus current
-    better: bool
-    # group -> 95% paired bootstrap interval of candidate minus current (none without a current)
-    intervals: dict[str, list[float]]
-
-
-def compare_on_test(
-    candidate: tuple[str, dict],
-    current: tuple[str, dict] | None,
-    examples: list[LabeledText],
-    taxonomy: Taxonomy,
-    min_gain: float = 0.0,
-) -> Comparison:
-    """Whether ``candidate`` beats ``current`` on the test split by more than ``min_gain``, with
-    the paired interval of the difference per group (the rule itself is the mean gain)."""
-    test = split(examples, "test")
-    if current is None:
-        new = evaluate_classifiers(candidate[1], test, taxonomy)
-        scores = {
-            group: {"candidate": new[group]["micro"]["f1"], "current": float("nan")}
-            for group in GROUPS
-        }
-        return Comparison(candidate[0], None, scores, float("inf"), True, {})
-    paired = compare_versions(current[1], candidate[1], test, taxonomy)
-    scores = {
-        group: {"candidate": row["second"], "current": row["first"]}
-        for group, row in paired.items()
-    }
-    gain = float(np.mean([s["candidate"] - s["current"] for s in scores.values()]))
-    intervals = {group: row["interval"] for group, row in paired.items()}
-    return Comparison(candidate[0], current[0], scores, gain, gain > min_gain, intervals)

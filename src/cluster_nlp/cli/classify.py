@@ -85,7 +85,7 @@ def load_predictor(model: str | None, models_dir: Path, taxonomy_path: Path | No
     taxonomy = load_taxonomy(taxonomy_path)
     if model == KEYWORD_MODEL:
         return keyword_predictor(taxonomy)
-    return trained_predictor(load_version(models_dir, taxonomy, model))
+    return trained_predictor(load_version(models_dir, taxonomy, model), taxonomy)
 
 
 def train_command(
@@ -96,7 +96,12 @@ def train_command(
     taxonomy: TaxonomyOption = None,
     version: Annotated[str | None, typer.Option(help="version name [timestamp]")] = None,
     promote_it: Annotated[
-        bool, typer.Option("--promote", help="make it the current model")
+        bool,
+        typer.Option(
+            "--promote",
+            help="make it the current model if it beats the current one on the test split "
+            "(the retrain flow's rule)",
+        ),
     ] = False,
     descriptions: Annotated[
         bool,
@@ -115,11 +120,13 @@ def train_command(
     ] = None,
 ) -> None:
     """Train the three group classifiers on the train split and register a new version."""
+    from cluster_nlp.classify.data import load_labeled_texts
+    from cluster_nlp.classify.promotion import promote_if_better
     from cluster_nlp.classify.train import train_and_register
-    from cluster_nlp.registry import promote
     from cluster_nlp.taxonomy import GROUPS, load_taxonomy
 
     labels_path, models_dir = default_paths(labels, out)
+    promoted = False
     try:
         loaded = load_taxonomy(taxonomy)
         decisions = []
@@ -140,13 +147,25 @@ def train_command(
                 descriptions=descriptions,
             )
         if promote_it:
-            promote(models_dir, result.version)
+            comparison, promoted = promote_if_better(
+                models_dir,
+                result.version,
+                load_labeled_texts(labels_path, loaded),
+                loaded,
+                on_warning=lambda message: warn(("warning:", "yellow"), " ", message),
+            )
     except user_errors() as error:
         fail(str(error))
     _print_metrics(
         result.metrics["test"], result.metrics["baseline"], f"{result.version} (test split)"
     )
-    say(f"registered {result.folder}" + (" and promoted it" if promote_it else ""))
+    say(f"registered {result.folder}")
+    if promote_it:
+        against = comparison.current or "no current model"
+        say(
+            f"{'promoted' if promoted else 'not promoted'}: mean gain {comparison.gain:+.3f} "
+            f"over {against} on the test split"
+        )
 
 
 def _interval(metrics: dict) -> str:
@@ -209,32 +228,78 @@ def evaluate_command(
     model: ModelOption = None,
     models: ModelsOption = None,
     taxonomy: TaxonomyOption = None,
+    views: Annotated[
+        str,
+        typer.Option(
+            help="comma-separated views that imitate real input besides the documents: "
+            "excerpts, no_headings, furniture, ocr_noise, lower_case; 'none' for none"
+        ),
+    ] = "excerpts,no_headings,furniture,ocr_noise,lower_case",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Evaluate a model version (or the keyword baseline) beside the baseline on labelled data."""
+    """Evaluate a model version (or the keyword baseline) beside the baseline on labelled data,
+    as documents and in views that imitate real input (excerpts, perturbed documents)."""
     check_split(split_name)
     from cluster_nlp.classify.predict import keyword_predictor
+    from cluster_nlp.classify.settings import load_classify_settings
     from cluster_nlp.classify.train import evaluate_classifiers
+    from cluster_nlp.classify.views import VIEWS, evaluate_views
 
+    chosen_views = tuple(part.strip() for part in views.split(",") if part.strip() != "none")
+    unknown = [name for name in chosen_views if name not in VIEWS]
+    if unknown:
+        fail(f"--views: unknown view {unknown[0]!r}; views are {', '.join(VIEWS)}", 2)
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictor = load_predictor(model, models_dir, taxonomy)
         loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
+        settings = load_classify_settings()
     except user_errors() as error:
         fail(str(error))
+    baseline = keyword_predictor(loaded_taxonomy).classifiers
     report = {
         "model": predictor.version,
         "split": split_name,
         "documents": len(chosen),
         "metrics": evaluate_classifiers(predictor.classifiers, chosen, loaded_taxonomy),
-        "baseline": evaluate_classifiers(
-            keyword_predictor(loaded_taxonomy).classifiers, chosen, loaded_taxonomy
+        "baseline": evaluate_classifiers(baseline, chosen, loaded_taxonomy),
+        "views": evaluate_views(
+            predictor.classifiers,
+            baseline,
+            chosen,
+            loaded_taxonomy,
+            settings,
+            tuple(name for name in chosen_views if name != "documents"),
         ),
     }
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
         return
     _print_metrics(report["metrics"], report["baseline"], f"{predictor.version} on {split_name}")
+    _print_views(report["views"])
+
+
+def _print_views(views: dict) -> None:
+    from cluster_nlp.taxonomy import GROUPS
+
+    if not views:
+        return
+    table = DataTable("micro-F1 [95% interval] in views that imitate real input")
+    table.add_column("view")
+    table.add_column("texts", justify="right")
+    for group in GROUPS:
+        table.add_column(f"{group} model | baseline", justify="right")
+    for view, row in views.items():
+        table.add_row(
+            view,
+            str(row["documents"]),
+            *(
+                f"{cell['micro_f1']:.3f} [{cell['interval'][0]:.2f}-{cell['interval'][1]:.2f}]"
+                f" | {cell['baseline_micro_f1']:.3f}"
+                for cell in (row["groups"][group] for group in GROUPS)
+            ),
+        )
+    show(table)
 
 
 WORDS_ONLY_PARAMS = {"passage_weights": (0.0,), "prototype_weights": (0.0,)}
@@ -340,6 +405,7 @@ def predict_command(
         payload = {
             "path": path_text(result.path),
             "lang": document.lang,
+            "relevance": prediction.relevance.model_dump(mode="json"),
             **{group: prediction.groups[group].model_dump(mode="json") for group in GROUPS},
             "evidence": {
                 label: [

@@ -99,16 +99,28 @@ def models_compare(
     split_name: SplitOption = "test",
     models: ModelsOption = None,
     taxonomy: TaxonomyOption = None,
+    view: Annotated[
+        str,
+        typer.Option(
+            help="documents, excerpts, no_headings, furniture, ocr_noise or lower_case "
+            "(texts that imitate real input; see `evaluate`)"
+        ),
+    ] = "documents",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Two versions on the same documents: micro-F1s, paired difference, moved labels."""
     check_split(split_name)
     from cluster_nlp.classify.compare import compare_versions
+    from cluster_nlp.classify.settings import load_classify_settings
+    from cluster_nlp.classify.views import VIEWS, view_examples
 
+    if view not in VIEWS:
+        fail(f"--view must be one of {', '.join(VIEWS)}, not {view!r}", code=2)
     labels_path, models_dir = default_paths(labels, models)
     try:
         predictors = [load_predictor(name, models_dir, taxonomy) for name in (first, second)]
         loaded_taxonomy, chosen = labelled_split(labels_path, taxonomy, split_name)
+        chosen = view_examples(chosen, view, load_classify_settings())
     except user_errors() as error:
         fail(str(error))
     groups = compare_versions(
@@ -119,6 +131,7 @@ def models_compare(
             "first": predictors[0].version,
             "second": predictors[1].version,
             "split": split_name,
+            "view": view,
             "documents": len(chosen),
             "groups": groups,
         }

@@ -188,6 +188,8 @@ class PredictionRow(Base):
     taxonomy_version: Mapped[str] = mapped_column(String(64))
     extractor_version: Mapped[str] = mapped_column(String(64))
     thresholds: Mapped[dict] = mapped_column(JSON)
+    # {"relevant": bool, "score": float}; NULL for predictions made before relevance existed
+    relevance: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     groups: Mapped[dict] = mapped_column(JSON)
     evidence: Mapped[dict] = mapped_column(JSON)
     terms: Mapped[dict] = mapped_column(JSON)
@@ -283,18 +285,19 @@ class ApiTokenRow(Base):
 
 
 class PassageVectorRow(Base):
-    """A passage's unit-length embedding (float32 bytes) for "more like this"."""
+    """A passage text's vector from one encoder version, computed once and reused by every
+    later tagging, model version, retraining and search (keyed by the text's sha256, so the
+    same paragraph in two documents is embedded once)."""
 
     __tablename__ = "passage_vectors"
+    __table_args__ = (UniqueConstraint("text_sha256", "encoder"),)
 
-    passage_id: Mapped[int] = mapped_column(
-        ForeignKey("passages.id", ondelete="CASCADE"), primary_key=True
-    )
-    document_id: Mapped[str] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
-    engine: Mapped[str] = mapped_column(String(64))
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    encoder: Mapped[str] = mapped_column(String(128))
+    dimension: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # Full-text search lives in SQL the ORM cannot declare: SQLite's FTS5 table (and the shadow

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from cluster_nlp.store.documents import SessionFactory
 from cluster_nlp.store.models import DocumentRow, PassageRow, PassageVectorRow
 from cluster_nlp.store.queries import DocumentFilters, DocumentPage, list_documents
+from cluster_nlp.store.vectors import save_vectors, text_key
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 12
@@ -57,27 +58,20 @@ def search_documents(sessions: SessionFactory, query: str, limit: int = 500) -> 
 def store_passage_vectors(
     sessions: SessionFactory, embedder, engine: str, batch: int = 64, on_batch=None
 ) -> int:
-    """Embed every stored passage that has no vector yet; returns how many were embedded."""
+    """Embed every stored passage text that has no vector under ``engine`` yet, each distinct
+    text once (the vectors tagging keeps are reused); returns how many texts were embedded."""
     with sessions() as session:
-        missing = session.execute(
-            select(PassageRow.id, PassageRow.document_id, PassageRow.text)
-            .outerjoin(PassageVectorRow, PassageVectorRow.passage_id == PassageRow.id)
-            .where(PassageVectorRow.passage_id.is_(None))
-            .order_by(PassageRow.id)
-        ).all()
+        texts = {text_key(text): text for text in session.scalars(select(PassageRow.text))}
+        known = set(
+            session.scalars(
+                select(PassageVectorRow.text_sha256).where(PassageVectorRow.encoder == engine)
+            )
+        )
+    missing = [(key, text) for key, text in texts.items() if key not in known]
     for start in range(0, len(missing), batch):
         chunk = missing[start : start + batch]
-        vectors = embedder.passages([row.text for row in chunk]).astype(np.float32)
-        with sessions.begin() as session:
-            session.add_all(
-                PassageVectorRow(
-                    passage_id=row.id,
-                    document_id=row.document_id,
-                    engine=engine,
-                    vector=vector.tobytes(),
-                )
-                for row, vector in zip(chunk, vectors, strict=True)
-            )
+        vectors = embedder.passages([text for _, text in chunk]).astype(np.float32)
+        save_vectors(sessions, engine, dict(zip([key for key, _ in chunk], vectors, strict=True)))
         if on_batch is not None:
             on_batch(len(chunk), len(missing))
     return len(missing)
@@ -86,9 +80,21 @@ def store_passage_vectors(
 def _vector_stamp(sessions: SessionFactory) -> tuple:
     with sessions() as session:
         return (
-            session.scalar(select(func.count(PassageVectorRow.passage_id))),
-            session.scalar(select(func.max(PassageVectorRow.passage_id))),
+            session.scalar(select(func.count(PassageVectorRow.id))),
+            session.scalar(select(func.max(PassageVectorRow.id))),
+            session.scalar(select(func.count(PassageRow.id))),
+            session.scalar(select(func.max(PassageRow.id))),
         )
+
+
+def _main_encoder(session) -> str | None:
+    """The encoder most passage vectors were made with (the one tagging and review use)."""
+    return session.scalar(
+        select(PassageVectorRow.encoder)
+        .group_by(PassageVectorRow.encoder)
+        .order_by(func.count().desc(), PassageVectorRow.encoder)
+        .limit(1)
+    )
 
 
 @lru_cache(maxsize=4)
@@ -96,15 +102,25 @@ def _document_vectors(sessions: SessionFactory, stamp: tuple) -> tuple[list[str]
     """Each document's mean passage vector, unit length, in one matrix."""
     sums: dict[str, np.ndarray] = {}
     with sessions() as session:
-        for document_id, blob in session.execute(
-            select(PassageVectorRow.document_id, PassageVectorRow.vector)
-        ):
-            vector = np.frombuffer(blob, dtype=np.float32)
-            sums[document_id] = sums.get(document_id, 0) + vector
+        encoder = _main_encoder(session)
+        if encoder is None:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vectors = {
+            key: np.frombuffer(blob, dtype="<f4")
+            for key, blob in session.execute(
+                select(PassageVectorRow.text_sha256, PassageVectorRow.vector).where(
+                    PassageVectorRow.encoder == encoder
+                )
+            )
+        }
+        for document_id, text in session.execute(select(PassageRow.document_id, PassageRow.text)):
+            vector = vectors.get(text_key(text))
+            if vector is not None:
+                sums[document_id] = sums.get(document_id, 0) + vector
     ids = sorted(sums)
     if not ids:
         return [], np.zeros((0, 0), dtype=np.float32)
-    matrix = np.stack([sums[document_id] for document_id in ids])
+    matrix = np.stack([sums[document_id] for document_id in ids]).astype(np.float32)
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
     return ids, matrix
 

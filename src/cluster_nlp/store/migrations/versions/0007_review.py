@@ -1,5 +1,5 @@
-"""review app: users, sessions, login attempts, API tokens, per-group decisions, passage
-vectors, and full-text search over documents (SQLite FTS5 or PostgreSQL tsvector)
+"""review app: users, sessions, login attempts, API tokens, per-group decisions and full-text
+search over documents (SQLite FTS5 or PostgreSQL tsvector)
 
 Revision ID: 0007
 Revises: 0006
@@ -86,17 +86,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
-    op.create_table(
-        "passage_vectors",
-        sa.Column("passage_id", sa.Integer(), nullable=False),
-        sa.Column("document_id", sa.String(length=64), nullable=False),
-        sa.Column("engine", sa.String(length=64), nullable=False),
-        sa.Column("vector", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["passage_id"], ["passages.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("passage_id"),
-    )
-    op.create_index("ix_passage_vectors_document_id", "passage_vectors", ["document_id"])
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         # NULL: a decision on every group at once (the shape before the review app).
         batch_op.add_column(sa.Column("label_group", sa.String(length=64), nullable=True))
@@ -121,8 +110,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_decisions_document_group")
         batch_op.drop_column("supersedes_id")
         batch_op.drop_column("label_group")
-    op.drop_index("ix_passage_vectors_document_id", "passage_vectors")
-    op.drop_table("passage_vectors")
     op.drop_table("api_tokens")
     op.drop_index("ix_login_attempts_user_name", "login_attempts")
     op.drop_table("login_attempts")

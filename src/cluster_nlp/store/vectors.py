@@ -1,0 +1,92 @@
+"""Passage vectors kept in the store: each passage text is embedded once per encoder version.
+
+``StoredVectors`` is an embedder (see ``classify.embeddings.Embedder``) in front of another:
+it answers passages from the ``passage_vectors`` table and embeds, then stores, only the
+texts it has never seen under that encoder version. Re-tagging with a new model version,
+retraining and search read the stored vectors. Queries (the taxonomy's descriptions, embedded
+once per model) are passed through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from cluster_nlp.store.documents import SessionFactory
+from cluster_nlp.store.models import PassageVectorRow
+
+LOOKUP_BATCH = 500  # sha256 keys per SELECT ... IN (...)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_vectors(sessions: SessionFactory, encoder: str, keys: list[str]) -> dict[str, np.ndarray]:
+    """The stored vectors of the texts whose sha256 is in ``keys``, under ``encoder``."""
+    found = {}
+    with sessions() as session:
+        for start in range(0, len(keys), LOOKUP_BATCH):
+            rows = session.execute(
+                select(PassageVectorRow.text_sha256, PassageVectorRow.vector).where(
+                    PassageVectorRow.encoder == encoder,
+                    PassageVectorRow.text_sha256.in_(keys[start : start + LOOKUP_BATCH]),
+                )
+            )
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype="<f4")
+    return found
+
+
+def save_vectors(sessions: SessionFactory, encoder: str, vectors: dict[str, np.ndarray]) -> None:
+    """Keep ``vectors`` (text sha256 -> vector) under ``encoder``."""
+    try:
+        with sessions.begin() as session:
+            session.add_all(
+                PassageVectorRow(
+                    text_sha256=key,
+                    encoder=encoder,
+                    dimension=len(vector),
+                    vector=np.asarray(vector, dtype="<f4").tobytes(),
+                )
+                for key, vector in vectors.items()
+            )
+    except IntegrityError:
+        pass  # a concurrent run stored some of them first; theirs are the same vectors
+
+
+class StoredVectors:
+    """Passage vectors from ``sessions`` under ``encoder`` (a version string), embedding the
+    missing ones with ``embedder`` (a callable that returns the embedder, called only when
+    something is missing: with every vector stored, no encoder is even loaded)."""
+
+    def __init__(self, sessions: SessionFactory, embedder: Callable, encoder: str) -> None:
+        self.sessions = sessions
+        self.embedder = embedder
+        self.encoder = encoder
+
+    def _stored(self, keys: list[str]) -> dict[str, np.ndarray]:
+        return load_vectors(self.sessions, self.encoder, keys)
+
+    def _store(self, vectors: dict[str, np.ndarray]) -> None:
+        save_vectors(self.sessions, self.encoder, vectors)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self.embedder().passages([])
+        keys = [text_key(text) for text in texts]
+        found = self._stored(sorted(set(keys)))
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}
+        if missing:
+            computed = self.embedder().passages(list(missing.values()))
+            fresh = dict(zip(missing, computed, strict=True))
+            self._store(fresh)
+            found.update(fresh)
+        return np.stack([found[key] for key in keys]).astype(np.float32)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder().queries(texts)
