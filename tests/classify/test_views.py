@@ -25,7 +25,7 @@ LABELS = LabelSet(functions=["stakeholder_coordination", "education_training"])
 
 
 def example(rationales=None, text=TEXT, lang="en", doc_id="d-1") -> LabeledText:
-    return LabeledText(doc_id, text, lang, "news", "test", LABELS, None, rationales)
+    return LabeledText(doc_id, text, lang, "news", "test", LABELS, None, rationales=rationales)
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def test_a_concurrent_run_does_not_report_the_first_runs_cached_work_as_its_own(
         "tagged": len(good_files),
     }
     summary = (tmp_path / "second" / "summary.md").read_text("utf-8")
-    assert "documents in this run: 0 (tagged: 0" in summary
+    assert "documents ingested or re-tagged: 0 (tagged: 0" in summary
     assert f"tagged {len(good_files)}" in summary
     with open_store(store_url)() as session:
         assert session.scalar(select(func.count()).select_from(PredictionRow)) == len(good_files)

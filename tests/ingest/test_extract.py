@@ -160,9 +160,9 @@ BAD_INPUTS = [
         ErrorClass.UNSUPPORTED,
     ),
     (
-        "latin1.txt",
-        lambda path, make_pdf: path.write_bytes("Ключ".encode("cp1251")),
-        "not valid UTF-8",
+        "binary.txt",  # 0x98 is no Windows-1251 letter, and the NUL no text holds
+        lambda path, make_pdf: path.write_bytes(b"\x98\x98\x98\x81\x00"),
+        "not readable text",
         ErrorClass.UNSUPPORTED,
     ),
     (

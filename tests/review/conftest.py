@@ -29,7 +29,8 @@ def review_store(tmp_path: Path) -> ReviewStore:
     moscow = build_document(
         "inbox/moscow.pdf",
         [
-            f"{MOSCOW_CLUSTER} поддерживает стартапы и проводит конференции для разработчиков.",
+            f"{MOSCOW_CLUSTER} поддерживает стартапы в области искусственного интеллекта и проводит "
+            "конференции для разработчиков ИИ.",
             "Ассоциация участников подписала соглашение о подготовке специалистов в Москве.",
         ],
         title="Московский кластер ИИ",
@@ -37,15 +38,18 @@ def review_store(tmp_path: Path) -> ReviewStore:
     network = build_document(
         "inbox/network.txt",
         [
-            "A national platform links developers; the association runs training and events.",
-            "Startups in the network receive grants and joint research projects.",
+            "A national AI platform links developers; the association runs training and events.",
+            "AI startups in the network receive grants and joint research projects.",
         ],
         title="Network report",
         lang="en",
     )
     novosibirsk = build_document(
         "inbox/nsk.pdf",
-        ["Территориальный кластер в Новосибирске развивает трансфер технологий и консорциум."],
+        [
+            "Территориальный кластер искусственного интеллекта в Новосибирске развивает "
+            "трансфер технологий и консорциум."
+        ],
     )
     ids = {
         "moscow": store_tagged(

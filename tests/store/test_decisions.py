@@ -27,7 +27,10 @@ def stored(store_url):
     sessions = open_store(store_url)
     document = build_document(
         "inbox/a.pdf",
-        ["Территориальный кластер поддерживает стартапы; ассоциация проводит конференции."],
+        [
+            "Территориальный кластер искусственного интеллекта поддерживает стартапы; ассоциация "
+            "проводит конференции."
+        ],
     )
     return sessions, store_tagged(sessions, document)
 

@@ -44,7 +44,7 @@ SAMPLE = {
     "archive.pdf",
     "empty.pdf",
     "header-only.pdf",
-    "cp1251.txt",
+    "binary.txt",
     "locked-user-128.pdf",
     "owner-only.pdf",
     "huge-page.pdf",
@@ -242,7 +242,8 @@ def fake_cases() -> dict[str, tuple[bytes, frozenset[ErrorClass]]]:
         "empty.pdf": (b"", frozenset({ErrorClass.EMPTY})),
         "blank.txt": (b" \n\t\n", frozenset({ErrorClass.EMPTY})),
         "header-only.pdf": (b"%PDF-", PARSE_ERRORS),
-        "cp1251.txt": ("Кластер".encode("cp1251"), frozenset({ErrorClass.UNSUPPORTED})),
+        # 0x98 is no Windows-1251 letter and no text holds a NUL: no encoding reads it
+        "binary.txt": (b"\x98\x98\x98\x81\x00", frozenset({ErrorClass.UNSUPPORTED})),
     }
 
 

@@ -13,7 +13,13 @@ def test_the_models_page_marks_the_current_version(client, tmp_path):
     for version, reviewed in (("v1", 0), ("v2", 3)):
         folder = models / version
         folder.mkdir()
-        metadata = {"version": version, "reviewed_documents": reviewed, "train_documents": 9}
+        metadata = {
+            "version": version,
+            "reviewed_documents": reviewed,
+            "train_documents": 9,
+            "model_sha256": "0" * 64,  # the registry lists only versions with valid metadata
+            "taxonomy_version": "t1",
+        }
         (folder / "metadata.json").write_text(json.dumps(metadata), "utf-8")
         metrics = {"test": {"functions": {"micro": {"f1": 0.5 + reviewed / 10}}}}
         (folder / "metrics.json").write_text(json.dumps(metrics), "utf-8")
