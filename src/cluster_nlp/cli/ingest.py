@@ -42,14 +42,40 @@ def ingest_command(
     timeout: Annotated[float | None, typer.Option(min=1, help="seconds allowed per file")] = None,
     memory_mb: Annotated[int | None, typer.Option(min=128, help="memory cap per worker")] = None,
     ocr: Annotated[bool, typer.Option(help="OCR pages without a usable text layer")] = True,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="only files matching this glob, e.g. '*.pdf' or 'pdf/*' (repeatable)",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude", help="leave out files matching this glob (repeatable)", show_default=False
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="list the files that would be ingested; store nothing"),
+    ] = False,
 ) -> None:
     """Ingest files and folders (recursively) into the store, each distinct file once."""
     from cluster_nlp.config import get_settings
-    from cluster_nlp.ingest.pipeline import InputPathError, ingest
+    from cluster_nlp.ingest.pipeline import InputPathError, discover, ingest
     from cluster_nlp.ingest.sandbox import ParseLimits
     from cluster_nlp.pathtext import path_text
     from cluster_nlp.store.db import StoreError, open_store
 
+    include, exclude = include or [], exclude or []
+    if dry_run:
+        try:
+            files = discover(paths, include, exclude)
+        except InputPathError as error:
+            fail(str(error), code=2)
+        _print_dry_run(files)
+        return
     settings = get_settings()
     limits = ParseLimits(
         timeout_s=timeout or settings.file_timeout_s,
@@ -70,12 +96,27 @@ def ingest_command(
                 on_file=lambda item: progress.update(
                     task, advance=1, description=path_text(item.path.name)
                 ),
+                include=include,
+                exclude=exclude,
             )
     except (InputPathError, StoreError) as error:
         fail(str(error), code=2)
     _print_summary(summary)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _print_dry_run(files: list[Path]) -> None:
+    from collections import Counter
+
+    from cluster_nlp.pathtext import path_text
+
+    for path in files:
+        say(path_text(path))
+    kinds = Counter(path.suffix.lower() or "(none)" for path in files)
+    shown = ", ".join(f"{count} {suffix}" for suffix, count in sorted(kinds.items()))
+    say((f"{len(files)} files would be ingested" + (f" ({shown})" if files else ""), "bold"))
+    say("dry run: nothing was stored", style="dim")
 
 
 def _print_summary(summary: IngestSummary) -> None:
