@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.common import DbOption, ModelsOption, TaxonomyOption, db_url
 from cluster_nlp.cli.output import DataTable, fail, progress_bar, say, show, warn
 
 if TYPE_CHECKING:
@@ -23,10 +23,6 @@ DEFAULT_MARGIN = 0.1
 LabelsOption = Annotated[
     Path | None, typer.Option("--labels", help="labels JSONL [corpus/labels.jsonl]")
 ]
-ModelsOption = Annotated[
-    Path | None, typer.Option("--models", help="model registry folder [models/]")
-]
-TaxonomyOption = Annotated[Path | None, typer.Option("--taxonomy", help="taxonomy YAML [packaged]")]
 ModelOption = Annotated[
     str | None,
     typer.Option("--model", help="model version, or 'keyword' for the baseline [current]"),

@@ -37,15 +37,37 @@ def register(app: typer.Typer) -> None:
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="PDF, .txt or .md files and folders")],
     db: DbOption = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="parser processes")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="parser processes", envvar="CLUSTER_NLP_WORKERS", show_envvar=True
+        ),
+    ] = None,
     engine: EngineOption = EngineChoice.AUTO,
-    timeout: Annotated[float | None, typer.Option(min=1, help="seconds allowed per file")] = None,
-    memory_mb: Annotated[int | None, typer.Option(min=128, help="memory cap per worker")] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="seconds allowed per file",
+            envvar="CLUSTER_NLP_FILE_TIMEOUT_S",
+            show_envvar=True,
+        ),
+    ] = None,
+    memory_mb: Annotated[
+        int | None,
+        typer.Option(
+            min=128,
+            help="memory cap per worker (MB)",
+            envvar="CLUSTER_NLP_FILE_MEMORY_MB",
+            show_envvar=True,
+        ),
+    ] = None,
     ocr: Annotated[bool, typer.Option(help="OCR pages without a usable text layer")] = True,
     include: Annotated[
         list[str] | None,
         typer.Option(
             "--include",
+            metavar="GLOB",
             help="only files matching this glob, e.g. '*.pdf' or 'pdf/*' (repeatable)",
             show_default=False,
         ),
@@ -53,7 +75,10 @@ def ingest_command(
     exclude: Annotated[
         list[str] | None,
         typer.Option(
-            "--exclude", help="leave out files matching this glob (repeatable)", show_default=False
+            "--exclude",
+            metavar="GLOB",
+            help="leave out files matching this glob (repeatable)",
+            show_default=False,
         ),
     ] = None,
     dry_run: Annotated[
