@@ -7,15 +7,17 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from review_store import build_document, entity, store_tagged
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
 from cluster_nlp.records import Decision
+from cluster_nlp.store.claims import claim
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.decisions import save_decision
-from cluster_nlp.store.search import search_hits
+from cluster_nlp.store.search import search_hits, store_passage_vectors
 
 runner = CliRunner()
 MOSCOW_CLUSTER = "Московский инновационный кластер"
@@ -226,11 +228,18 @@ def test_search_prints_a_table_and_refuses_an_empty_query(store: Store):
     assert invoke("search", "  ?! ", "--db", store.url).exit_code == 2
 
 
-def test_snippets_keep_marks_on_the_words_after_line_breaks(store: Store):
-    (hit,) = search_hits(open_store(store.url), "грантов консорциум")[:1] or [None]
-    if hit is None:  # "грантов" is not in the store: the words must all match
-        hit = search_hits(open_store(store.url), "консорциум")[0]
-    assert [hit.snippet[a:b] for a, b in hit.marks] == ["консорциум"]
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [
+        ("консорциум", ["консорциум"]),
+        ("подписали", ["подписали"]),  # in the second paragraph, after a line break
+        ("platf", ["platform"]),  # a prefix matches the whole word
+    ],
+)
+def test_snippet_marks_sit_on_the_matched_words(store: Store, query: str, marked: list[str]):
+    (hit,) = search_hits(open_store(store.url), query)
+    assert [hit.snippet[start:end] for start, end in hit.marks] == marked
+    assert "\n" not in hit.snippet and "\x02" not in hit.snippet
 
 
 TABLES_WITH_DOCUMENT_ID = (
@@ -281,10 +290,21 @@ def assert_consistent(path: Path) -> None:
             assert orphans == 0, table
 
 
+class OnesEmbedder:
+    """Stands in for e5: every passage gets the same unit vector."""
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+
 @pytest.mark.parametrize("reference", ["id", "path"])
 def test_forget_removes_every_row_of_the_document(store: Store, reference: str):
     target = store.ids["nsk"]
-    assert rows_of(store.path, target)["passages"] == 1
+    sessions = open_store(store.url)
+    store_passage_vectors(sessions, OnesEmbedder(), "test")
+    assert claim(sessions, "tags", [target], "run-1", ttl_s=600)
+    before = rows_of(store.path, target)
+    assert before["passages"] == before["passage_vectors"] == before["work_claims"] == 1
     given = target if reference == "id" else "inbox/nsk.pdf"
     result = invoke("forget", given, "--db", store.url)
     assert result.exit_code == 0, result.output
@@ -311,8 +331,18 @@ def test_forget_keeps_a_document_with_decisions_unless_told(store: Store):
     assert_consistent(store.path)
 
 
-def test_forget_finds_a_moved_file_by_its_bytes(store: Store, tmp_path: Path):
-    copy = tmp_path / "elsewhere.pdf"
-    copy.write_bytes(b"not the stored bytes")
-    result = invoke("forget", copy, "--db", store.url)
-    assert result.exit_code == 2 and "no stored document is" in result.output
+@pytest.mark.parametrize(("content", "found"), [("same", True), ("other", False)])
+def test_forget_finds_a_moved_file_by_its_bytes(store: Store, tmp_path: Path, content, found):
+    moved = tmp_path / "renamed.pdf"
+    # review_store's documents have the SHA-256 of these bytes as their id
+    stored = "inbox/nsk.pdf\n" + (
+        "Территориальный кластер в Новосибирске развивает трансфер технологий и консорциум."
+    )
+    moved.write_bytes(stored.encode() if content == "same" else b"other bytes")
+    result = invoke("forget", moved, "--db", store.url)
+    if found:
+        assert result.exit_code == 0 and "forgot inbox/nsk.pdf" in result.stdout
+        assert rows_of(store.path, store.ids["nsk"])["documents"] == 0
+    else:
+        assert result.exit_code == 2 and "no stored document is" in result.output
+        assert rows_of(store.path, store.ids["nsk"])["documents"] == 1
