@@ -95,7 +95,7 @@ COMMANDS = [
     (["extract", "{missing}"], 2, "stderr", "no such file: {missing}"),
     (["ingest", "{dir}", "--db", "{db}", "--workers", "1"], 1, "stdout", "failed {pdf}: "),
     (["entities", "{missing}"], 2, "stderr", "{missing} is neither"),
-    (["predict", "{missing}"], 2, "stderr", "no such file: {missing}"),
+    (["predict", "{missing}"], 2, "stderr", "no such file or folder: {missing}"),
     (["predict", "{pdf}", "--models", "{dir}"], 1, "stderr", "{dir}"),
     (["models", "show", "[/x]", "--models", "{dir}"], 1, "stderr", "[/x]"),
     (["models", "promote", "[/x]", "--models", "{dir}"], 1, "stderr", "[/x]"),

@@ -9,9 +9,12 @@ from review_store import build_document, store_tagged
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.queries import DocumentFilters
 from cluster_nlp.store.search import (
+    MARK_END,
+    MARK_START,
     find_documents,
     query_words,
     search_documents,
+    search_hits,
     similar_documents,
     store_passage_vectors,
 )
@@ -90,3 +93,22 @@ def test_search_hits_pass_through_the_filters(stored):
     assert page.total == 0
     page = find_documents(sessions, DocumentFilters(lang="ru"), query="стартапы")
     assert {item.id for item in page.items} == {ids["tech"], ids["fund"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "marked"),
+    [
+        ("стартапы", {"tech", "fund"}, "стартапы"),
+        ("Новосиб", {"tech"}, "Новосибирске"),  # a prefix marks the whole word
+        ("university", {"school"}, "university"),
+        ("квантовый", set(), None),
+    ],
+)
+def test_search_hits_carry_a_snippet_with_the_words_marked(stored, query, expected, marked):
+    sessions, ids = stored
+    hits = search_hits(sessions, query)
+    assert {hit.document_id for hit in hits} == {ids[name] for name in expected}
+    for hit in hits:
+        shown = [hit.snippet[start:end] for start, end in hit.marks]
+        assert shown and {word.casefold() for word in shown} == {marked.casefold()}
+        assert MARK_START not in hit.snippet and MARK_END not in hit.snippet

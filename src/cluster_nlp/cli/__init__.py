@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
 
 from cluster_nlp.cli import (
+    browse,
     classify,
     corpus,
     entities,
@@ -26,7 +30,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"cluster-nlp {version('cluster-nlp')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Turn PDFs about AI and innovation clusters into tagged, searchable data."""
+
+
 ingest.register(app)
+browse.register(app)
 classify.register(app)
 entities.register(app)
 export.register(app)

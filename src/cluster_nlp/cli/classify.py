@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.common import DbOption, ModelsOption, TaxonomyOption, db_url
 from cluster_nlp.cli.output import DataTable, fail, progress_bar, say, show, warn
 
 if TYPE_CHECKING:
@@ -23,10 +23,6 @@ DEFAULT_MARGIN = 0.1
 LabelsOption = Annotated[
     Path | None, typer.Option("--labels", help="labels JSONL [corpus/labels.jsonl]")
 ]
-ModelsOption = Annotated[
-    Path | None, typer.Option("--models", help="model registry folder [models/]")
-]
-TaxonomyOption = Annotated[Path | None, typer.Option("--taxonomy", help="taxonomy YAML [packaged]")]
 ModelOption = Annotated[
     str | None,
     typer.Option("--model", help="model version, or 'keyword' for the baseline [current]"),
@@ -369,58 +365,145 @@ def learning_curve_command(
 
 
 def predict_command(
-    files: Annotated[list[Path], typer.Argument(help=".pdf, .txt or .md files")],
+    files: Annotated[
+        list[Path], typer.Argument(help=".pdf, .txt or .md files, and folders (recursively)")
+    ],
     model: ModelOption = None,
     models: ModelsOption = None,
     taxonomy: TaxonomyOption = None,
     margin: Annotated[float, typer.Option(help="review margin around thresholds")] = DEFAULT_MARGIN,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON object per line, for machines")
+    ] = False,
 ) -> None:
     """Tag files without storing them: labels, scores, evidence passages and entities."""
-    missing = [str(path) for path in files if not path.is_file()]
-    if missing:
-        fail(f"no such file: {missing[0]}", code=2)
     from cluster_nlp.classify.predict import predict_document
     from cluster_nlp.config import get_settings
-    from cluster_nlp.ingest.pipeline import text_extractor_version
+    from cluster_nlp.ingest.pipeline import InputPathError, discover, text_extractor_version
     from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
     from cluster_nlp.nlp.extract import extract_entities
     from cluster_nlp.pathtext import path_text
-    from cluster_nlp.taxonomy import GROUPS
+    from cluster_nlp.taxonomy import load_taxonomy
 
     try:
+        found = discover(files)
+    except InputPathError as error:
+        fail(str(error), code=2)
+    if not found:
+        fail("no .pdf, .txt or .md file in " + ", ".join(map(str, files)), code=2)
+    try:
         predictor = load_predictor(model, default_paths(None, models)[1], taxonomy)
+        loaded_taxonomy = load_taxonomy(taxonomy)
     except user_errors() as error:
         fail(str(error))
     settings = get_settings()
     limits = ParseLimits(settings.file_timeout_s, settings.file_memory_mb, settings.workers)
     failures = 0
-    for result in parse_files(files, "auto", limits):
-        if result.document is None:
-            warn(("failed", "red"), f" {path_text(result.path)}: {result.error}")
-            failures += 1
-            continue
-        document = result.document
-        prediction = predict_document(document, predictor, text_extractor_version(), margin)
-        payload = {
-            "path": path_text(result.path),
-            "lang": document.lang,
-            "relevance": prediction.relevance.model_dump(mode="json"),
-            **{group: prediction.groups[group].model_dump(mode="json") for group in GROUPS},
-            "evidence": {
-                label: [
-                    {key: item[key] for key in ("text", "page", "start", "end", "score")}
-                    for item in evidence
-                ]
-                for label, evidence in prediction.model_dump(mode="json")["evidence"].items()
-            },
-            "terms": prediction.terms,
-            "entities": [entity.model_dump(mode="json") for entity in extract_entities(document)],
-            "model_version": prediction.model_version,
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False) if as_json else payload)
+    with progress_bar("predict") as progress:
+        task = progress.add_task("", total=len(found))
+        for result in parse_files(found, "auto", limits):
+            progress.update(task, description=path_text(result.path.name))
+            if result.document is None:
+                warn(("failed", "red"), f" {path_text(result.path)}: {result.error}")
+                failures += 1
+                progress.advance(task)
+                continue
+            document = result.document
+            prediction = predict_document(document, predictor, text_extractor_version(), margin)
+            payload = prediction_json(path_text(result.path), document, prediction)
+            payload["entities"] = [
+                entity.model_dump(mode="json") for entity in extract_entities(document)
+            ]
+            if as_json:
+                typer.echo(json.dumps(payload, ensure_ascii=False))
+            else:
+                _print_prediction(payload, prediction.thresholds, loaded_taxonomy)
+            progress.advance(task)
     if failures:
         raise typer.Exit(1)
+
+
+def prediction_json(path: str, document, prediction) -> dict:
+    """``predict --json``'s line: the relevance decision, per group ``labels``, ``scores`` and
+    ``needs_review``, the evidence per label, the terms that weighed most and the model
+    version."""
+    from cluster_nlp.taxonomy import GROUPS
+
+    return {
+        "path": path,
+        "lang": document.lang,
+        "relevance": prediction.relevance.model_dump(mode="json"),
+        **{group: prediction.groups[group].model_dump(mode="json") for group in GROUPS},
+        "evidence": {
+            label: [
+                {key: item[key] for key in ("text", "page", "start", "end", "score")}
+                for item in evidence
+            ]
+            for label, evidence in prediction.model_dump(mode="json")["evidence"].items()
+        },
+        "terms": prediction.terms,
+        "model_version": prediction.model_version,
+    }
+
+
+PREDICT_ENTITIES_SHOWN = 8
+
+
+def _print_prediction(payload: dict, thresholds: dict, taxonomy: Taxonomy) -> None:
+    """One document's labels (named, with score against threshold), best evidence, entities."""
+    from cluster_nlp.taxonomy import GROUPS
+
+    say(
+        (payload["path"], "bold"),
+        (f"  lang {payload['lang'] or '-'}  model {payload['model_version']}", "dim"),
+    )
+    table = DataTable("", show_header=True, box=None, pad_edge=False)
+    for column, justify in (
+        ("group", "left"),
+        ("label", "left"),
+        ("score", "right"),
+        ("threshold", "right"),
+        ("review", "left"),
+    ):
+        table.add_column(column, justify=justify, no_wrap=column != "label")
+    for group in GROUPS:
+        outcome = payload[group]
+        shown = sorted(
+            set(outcome["labels"]) | set(outcome["needs_review"]),
+            key=lambda label: -outcome["scores"][label],
+        )
+        if not shown:
+            table.add_row(group, "-", "", "", "")
+        for label in shown:
+            assigned = label in outcome["labels"]
+            review = ""
+            if label in outcome["needs_review"]:
+                review = "uncertain" if assigned else "close (not assigned)"
+            table.add_row(
+                group,
+                taxonomy.label(label).ru if label in taxonomy.all_ids() else label,
+                f"{outcome['scores'][label]:.3f}",
+                f"{thresholds[label]:.3f}" if label in thresholds else "-",
+                review,
+            )
+    show(table)
+    for group in GROUPS:
+        for label in payload[group]["labels"]:
+            evidence = payload["evidence"].get(label, [])
+            if evidence:
+                best = max(evidence, key=lambda item: item["score"])
+                say(
+                    (f"  {label} p.{best['page']} ", "dim"),
+                    " ".join(best["text"].split())[:300],
+                )
+    names = list(dict.fromkeys(f"{e['label']}:{e['text']}" for e in payload["entities"]))
+    if names:
+        more = len(names) - PREDICT_ENTITIES_SHOWN
+        say(
+            ("  entities: ", "dim"),
+            "; ".join(names[:PREDICT_ENTITIES_SHOWN]) + (f" (+{more})" if more > 0 else ""),
+        )
+    say("")
 
 
 def tag_command(
@@ -429,8 +512,16 @@ def tag_command(
     models: ModelsOption = None,
     taxonomy: TaxonomyOption = None,
     margin: Annotated[float, typer.Option(help="review margin around thresholds")] = DEFAULT_MARGIN,
+    entities: Annotated[
+        bool,
+        typer.Option(
+            "--entities/--no-entities",
+            help="also extract the entities (and so regions) of documents that have none yet",
+        ),
+    ] = True,
 ) -> None:
-    """Tag every stored document that this model version has not tagged yet."""
+    """Tag every stored document that this model version has not tagged yet, and extract the
+    entities of those the entity extractor has not read yet."""
     from cluster_nlp.classify.tag import tag_documents
     from cluster_nlp.ingest.pipeline import text_extractor_version
     from cluster_nlp.store.db import open_store
@@ -454,3 +545,19 @@ def tag_command(
         f"model {summary.model_version}: tagged {len(summary.tagged)}, "
         f"{summary.needs_review} need review, {summary.skipped} already tagged"
     )
+    if entities:
+        _extract_missing_entities(sessions)
+
+
+def _extract_missing_entities(sessions) -> None:
+    from cluster_nlp.nlp.batch import extract_stored
+    from cluster_nlp.nlp.pipeline import extractor_version
+    from cluster_nlp.store.entities import documents_to_extract
+
+    pending = documents_to_extract(sessions, extractor_version())
+    with progress_bar("entities") as progress:
+        task = progress.add_task("", total=len(pending))
+        done = extract_stored(
+            sessions, pending, on_document=lambda _: progress.update(task, advance=1)
+        )
+    say(f"entities ({extractor_version()}): extracted for {len(done)} documents")

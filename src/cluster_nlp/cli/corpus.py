@@ -29,10 +29,21 @@ app = typer.Typer(
 
 CorpusOption = Annotated[
     Path | None,
-    typer.Option("--corpus", help="Corpus folder (default: CLUSTER_NLP_CORPUS_DIR or ./corpus)."),
+    typer.Option(
+        "--corpus",
+        help="Corpus folder (default: ./corpus).",
+        envvar="CLUSTER_NLP_CORPUS_DIR",
+        show_envvar=True,
+    ),
 ]
 TaxonomyOption = Annotated[
-    Path | None, typer.Option("--taxonomy", help="Taxonomy YAML (default: the packaged one).")
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help="Taxonomy YAML (default: the packaged one).",
+        envvar="CLUSTER_NLP_TAXONOMY",
+        show_envvar=True,
+    ),
 ]
 RequirementsOption = Annotated[
     Path | None,

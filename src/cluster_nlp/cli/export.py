@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.common import DbOption, ModelsOption, db_url
 from cluster_nlp.cli.output import fail, say
 
 
@@ -41,11 +41,15 @@ def export_command(
     model: Annotated[
         str | None, typer.Option("--model", help="whose tags to export [current model]")
     ] = None,
-    models: Annotated[
-        Path | None, typer.Option("--models", help="model registry folder [models/]")
-    ] = None,
+    models: ModelsOption = None,
     taxonomy: Annotated[
-        Path | None, typer.Option("--taxonomy", help="taxonomy YAML for label names [packaged]")
+        Path | None,
+        typer.Option(
+            "--taxonomy",
+            help="taxonomy YAML for label names [default: the packaged one]",
+            envvar="CLUSTER_NLP_TAXONOMY",
+            show_envvar=True,
+        ),
     ] = None,
     out: Annotated[
         Path | None,

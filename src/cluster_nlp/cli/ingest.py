@@ -37,19 +37,70 @@ def register(app: typer.Typer) -> None:
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="PDF, .txt or .md files and folders")],
     db: DbOption = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="parser processes")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="parser processes", envvar="CLUSTER_NLP_WORKERS", show_envvar=True
+        ),
+    ] = None,
     engine: EngineOption = EngineChoice.AUTO,
-    timeout: Annotated[float | None, typer.Option(min=1, help="seconds allowed per file")] = None,
-    memory_mb: Annotated[int | None, typer.Option(min=128, help="memory cap per worker")] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=1,
+            help="seconds allowed per file",
+            envvar="CLUSTER_NLP_FILE_TIMEOUT_S",
+            show_envvar=True,
+        ),
+    ] = None,
+    memory_mb: Annotated[
+        int | None,
+        typer.Option(
+            min=128,
+            help="memory cap per worker (MB)",
+            envvar="CLUSTER_NLP_FILE_MEMORY_MB",
+            show_envvar=True,
+        ),
+    ] = None,
     ocr: Annotated[bool, typer.Option(help="OCR pages without a usable text layer")] = True,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            metavar="GLOB",
+            help="only files matching this glob, e.g. '*.pdf' or 'pdf/*' (repeatable)",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="GLOB",
+            help="leave out files matching this glob (repeatable)",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="list the files that would be ingested; store nothing"),
+    ] = False,
 ) -> None:
     """Ingest files and folders (recursively) into the store, each distinct file once."""
     from cluster_nlp.config import get_settings
-    from cluster_nlp.ingest.pipeline import InputPathError, ingest
+    from cluster_nlp.ingest.pipeline import InputPathError, discover, ingest
     from cluster_nlp.ingest.sandbox import ParseLimits
     from cluster_nlp.pathtext import path_text
     from cluster_nlp.store.db import StoreError, open_store
 
+    include, exclude = include or [], exclude or []
+    if dry_run:
+        try:
+            files = discover(paths, include, exclude)
+        except InputPathError as error:
+            fail(str(error), code=2)
+        _print_dry_run(files)
+        return
     settings = get_settings()
     limits = ParseLimits(
         timeout_s=timeout or settings.file_timeout_s,
@@ -70,12 +121,27 @@ def ingest_command(
                 on_file=lambda item: progress.update(
                     task, advance=1, description=path_text(item.path.name)
                 ),
+                include=include,
+                exclude=exclude,
             )
     except (InputPathError, StoreError) as error:
         fail(str(error), code=2)
     _print_summary(summary)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _print_dry_run(files: list[Path]) -> None:
+    from collections import Counter
+
+    from cluster_nlp.pathtext import path_text
+
+    for path in files:
+        say(path_text(path))
+    kinds = Counter(path.suffix.lower() or "(none)" for path in files)
+    shown = ", ".join(f"{count} {suffix}" for suffix, count in sorted(kinds.items()))
+    say((f"{len(files)} files would be ingested" + (f" ({shown})" if files else ""), "bold"))
+    say("dry run: nothing was stored", style="dim")
 
 
 def _print_summary(summary: IngestSummary) -> None:

@@ -17,7 +17,15 @@ def register(app: typer.Typer) -> None:
     app.command("import-labels")(import_labels_command)
 
 
-TaxonomyOption = Annotated[Path | None, typer.Option("--taxonomy", help="taxonomy YAML [packaged]")]
+TaxonomyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--taxonomy",
+        help="taxonomy YAML [default: the packaged one]",
+        envvar="CLUSTER_NLP_TAXONOMY",
+        show_envvar=True,
+    ),
+]
 
 
 def _open(db: str | None, taxonomy: Path | None):

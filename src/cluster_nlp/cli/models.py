@@ -27,20 +27,37 @@ app = typer.Typer(
 )
 
 
+def _split_of(entry: dict) -> str:
+    """What a version's test figures were measured on: the labelled data's hash and the size
+    of its test split (the split is drawn from the data, so equal data, equal split)."""
+    return f"{str(entry.get('data_sha256', '?'))[:8]}/{entry.get('test_documents', '?')}"
+
+
 @app.command("list")
 def models_list(models: ModelsOption = None) -> None:
-    """Every registered version with its test-split micro-F1 per group."""
+    """Every registered version with its test-split micro-F1 per group, and which test split
+    (data hash / test documents) each figure was measured on."""
     from cluster_nlp.registry import ModelFileError, list_versions, read_metrics
     from cluster_nlp.taxonomy import GROUPS
 
     models_dir = default_paths(None, models)[1]
-    table = DataTable(f"models in {models_dir}")
-    for column in ("version", "current", "trained on", *GROUPS):
-        table.add_column(column)
     try:
         entries = list_versions(models_dir)
     except ModelFileError as error:
         fail(str(error))
+    splits = {_split_of(entry) for entry in entries}
+    # Rows measured on the same test split sit together, so only comparable figures are
+    # side by side; the current model's split first.
+    current_split = next((_split_of(e) for e in entries if e["current"]), None)
+    entries.sort(key=lambda e: (_split_of(e) != current_split, _split_of(e), e["version"]))
+    table = DataTable(f"models in {models_dir}: test micro-F1")
+    longest = max((len(entry["version"]) for entry in entries), default=7)
+    table.add_column("version", no_wrap=True, min_width=longest)
+    table.add_column("now", no_wrap=True)
+    table.add_column("test split", no_wrap=True)
+    table.add_column("train docs", justify="right", overflow="fold")
+    for group in GROUPS:  # long group names fold rather than lose their ends
+        table.add_column(group.replace("_", " "), justify="right", overflow="fold")
     for entry in entries:
         if "error" in entry:  # a broken folder is listed with its reason, not skipped
             table.add_row(entry["version"], "", entry["error"])
@@ -49,13 +66,20 @@ def models_list(models: ModelsOption = None) -> None:
         table.add_row(
             entry["version"],
             "*" if entry["current"] else "",
-            f"{entry.get('train_documents', '?')} docs",
+            _split_of(entry),
+            str(entry.get("train_documents", "?")),
             *(
                 f"{metrics.get(group, {}).get('micro', {}).get('f1', float('nan')):.3f}"
                 for group in GROUPS
             ),
         )
     show(table)
+    if len(splits) > 1:
+        say(
+            f"micro-F1 measured on {len(splits)} different test splits: compare only rows "
+            "with the same split, or score two versions on one split with "
+            "`cluster-nlp models compare A B`"
+        )
 
 
 @app.command("show")

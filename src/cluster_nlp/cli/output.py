@@ -64,8 +64,10 @@ class DataTable(Table):
 
 
 def progress_bar(name: str) -> Progress:
-    """The progress bar every long command shows (on stdout, cleared when done); the task's
-    description (a file name, a group) is shown as it is."""
+    """The progress bar every long command shows, on stderr (stdout keeps the data, JSON
+    included) and cleared when done; the task's description (a file name, a group) is shown
+    as it is. Lines printed on stdout meanwhile pass above the bar when stdout is the
+    terminal too, and go straight to stdout when it is a pipe or a file."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
@@ -74,6 +76,8 @@ def progress_bar(name: str) -> Progress:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.description}", markup=False),
-        console=console,
+        console=errors,
         transient=True,
+        redirect_stdout=console.is_terminal,
+        redirect_stderr=False,
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cluster_nlp.cli.common import DbOption, db_url
+from cluster_nlp.cli.common import DbOption, ModelsOption, TaxonomyOption, db_url
 from cluster_nlp.cli.output import fail, progress_bar, say, warn
 
 
@@ -42,12 +42,8 @@ def review_command(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
-    models: Annotated[
-        Path | None, typer.Option("--models", help="model registry folder [models/]")
-    ] = None,
-    taxonomy: Annotated[
-        Path | None, typer.Option("--taxonomy", help="taxonomy YAML [packaged]")
-    ] = None,
+    models: ModelsOption = None,
+    taxonomy: TaxonomyOption = None,
     files_root: Annotated[
         Path | None,
         typer.Option("--files-root", help="PDF pages are shown only from below this folder [.]"),

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fnmatch import fnmatch
 from functools import cache
 from importlib.metadata import version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
 from cluster_nlp.pathtext import path_text
@@ -87,8 +88,23 @@ def _inside(path: Path, root: Path) -> bool:
         return True
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Supported files under ``paths`` (folders recursively), sorted, each once.
+def chosen(relative: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether a file passes the user's globs: any ``include`` (all files when none), no
+    ``exclude``. A glob matches the path below the folder given, or its end: ``*.pdf`` and
+    ``pdf/*`` match ``corpus/pdf/a.pdf`` found under ``corpus``; ``**`` spans folders."""
+    path = PurePosixPath(relative)
+
+    def matches(pattern: str) -> bool:
+        return path.match(pattern) or fnmatch(relative, pattern)
+
+    return (not include or any(map(matches, include))) and not any(map(matches, exclude))
+
+
+def discover(
+    paths: Iterable[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[Path]:
+    """Supported files under ``paths`` (folders recursively), sorted, each once, that pass
+    the ``include`` and ``exclude`` globs (see ``chosen``).
 
     Links that lead outside the folder they were found in are skipped, so a folder handed in
     cannot pull in files from elsewhere on the machine. Folders are walked, whatever their
@@ -101,7 +117,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
             # A link or special file named on its own is listed: hashing it says what is wrong.
             if not (given.exists() or given.is_symlink()):
                 raise InputPathError(f"no such file or folder: {given}")
-            found[given] = None
+            if chosen(given.as_posix(), include, exclude):
+                found[given] = None
             continue
         root = given.resolve()
         for candidate in sorted(given.rglob("*")):
@@ -111,7 +128,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 continue
             if not _inside(candidate, root):
                 continue
-            found[candidate] = None
+            if chosen(candidate.relative_to(given).as_posix(), include, exclude):
+                found[candidate] = None
     return list(found)
 
 
@@ -159,9 +177,11 @@ def ingest(
     limits: ParseLimits | None = None,
     on_total: Callable[[int], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> IngestSummary:
     limits = limits or ParseLimits()
-    files = discover(paths)
+    files = discover(paths, include, exclude)
     if on_total:
         on_total(len(files))
     run_id = start_run(

@@ -67,6 +67,8 @@ class DocumentFilters(View):
     band: Band | None = None
     review: ReviewStatus | None = None
     model_version: str | None = None
+    status: str | None = None  # ok, failed, ... (``records.DocumentStatus``)
+    needs_review: bool | None = None  # True: some undecided label sits in the review margin
     ids: tuple[str, ...] | None = None  # e.g. a full-text search's hits, in their order
     sort: SortKey | None = None
     page: int = Field(1, ge=1)
@@ -351,6 +353,8 @@ def _matches(summary: DocumentSummary, filters: DocumentFilters) -> bool:
         and (filters.band is None or summary.band == filters.band)
         and (filters.review is None or summary.review == filters.review)
         and (not filters.model_version or filters.model_version in summary.model_versions)
+        and (not filters.status or summary.status == filters.status)
+        and (filters.needs_review is None or bool(summary.needs_review) == filters.needs_review)
     )
 
 

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 import numpy as np
+from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
 from cluster_nlp.store.documents import SessionFactory
@@ -53,6 +54,99 @@ def search_documents(sessions: SessionFactory, query: str, limit: int = 500) -> 
                 {"query": tsquery, "limit": limit},
             )
         return [row[0] for row in rows]
+
+
+# Marks around matched words in a snippet: control characters, which no stored text holds
+# (extraction drops them), so they cannot be confused with the document's own brackets.
+MARK_START, MARK_END = "\x02", "\x03"
+SNIPPET_WORDS = 16
+
+
+class SearchHit(BaseModel):
+    """A document matching a full-text query, with a passage of its text around the words."""
+
+    document_id: str
+    snippet: str
+    marks: list[tuple[int, int]]  # character spans of ``snippet`` that matched
+
+
+def _marked(snippet: str) -> tuple[str, list[tuple[int, int]]]:
+    """The snippet without its marks, and where the marked words are in it."""
+    plain, marks, opened = [], [], None
+    for character in snippet:
+        if character == MARK_START:
+            opened = len(plain)
+        elif character == MARK_END and opened is not None:
+            marks.append((opened, len(plain)))
+            opened = None
+        else:
+            plain.append(character)
+    return _respaced("".join(plain), marks)
+
+
+def _respaced(plain: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Line breaks and runs of spaces become one space; the marks move with their words."""
+    shown, moved, position = [], {}, 0
+    previous_space = False
+    for index, character in enumerate(plain):
+        moved[index] = position
+        if character.isspace():
+            if previous_space:
+                continue
+            shown.append(" ")
+            previous_space = True
+        else:
+            shown.append(character)
+            previous_space = False
+        position += 1
+    moved[len(plain)] = position
+    return "".join(shown), [(moved[start], moved[end]) for start, end in marks]
+
+
+def search_hits(sessions: SessionFactory, query: str, limit: int = 20) -> list[SearchHit]:
+    """The documents matching every word of ``query``, best first, each with a snippet."""
+    words = query_words(query)
+    if not words:
+        return []
+    with sessions() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            rows = session.execute(
+                text(
+                    "SELECT documents.id, snippet(documents_fts, 1, :start, :end, '…', :words) "
+                    "FROM documents_fts "
+                    "JOIN documents ON documents.rowid = documents_fts.rowid "
+                    "WHERE documents_fts MATCH :match ORDER BY documents_fts.rank LIMIT :limit"
+                ),
+                {
+                    "match": " ".join(f'"{word}"*' for word in words),
+                    "start": MARK_START,
+                    "end": MARK_END,
+                    "words": SNIPPET_WORDS,
+                    "limit": limit,
+                },
+            )
+        else:
+            rows = session.execute(
+                text(
+                    "SELECT id, ts_headline('simple', left(coalesce(text, ''), 500000), "
+                    "to_tsquery('simple', :query), :options) FROM documents "
+                    "WHERE search_vector @@ to_tsquery('simple', :query) "
+                    "ORDER BY ts_rank(search_vector, to_tsquery('simple', :query)) DESC, id "
+                    "LIMIT :limit"
+                ),
+                {
+                    "query": " & ".join(f"{word}:*" for word in words),
+                    "options": f"StartSel={MARK_START}, StopSel={MARK_END}, "
+                    f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}",
+                    "limit": limit,
+                },
+            )
+        found = rows.all()
+    hits = []
+    for document_id, snippet in found:
+        plain, marks = _marked(snippet or "")
+        hits.append(SearchHit(document_id=document_id, snippet=plain, marks=marks))
+    return hits
 
 
 def store_passage_vectors(
