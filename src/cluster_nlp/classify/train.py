@@ -203,8 +203,9 @@ def model_card(version: str, metadata: dict, metrics: dict) -> str:
         "- Tags documents about AI and innovation clusters (Russian and English) with the "
         "taxonomy's formation types, functions and institutional forms, for analysts to review.",
         "- Trained on a small corpus (written for this project, factual in substance): the "
-        "test split has the same writers and genres as the training split, so its figures "
-        "overstate what to expect on real documents of other genres. Bag-of-words features "
+        "test split is a writer's batch held out from training (`held_out_batches`), but it "
+        "too was written for this project, so its figures still overstate what to expect on "
+        "real documents. Bag-of-words features "
         "see which words a text uses, not what it says about them: a label that is only "
         "implied is often missed, and a label merely mentioned may be predicted. The prototype "
         "score recognises a label's description in wording no training document used, but "
