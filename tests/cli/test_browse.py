@@ -39,7 +39,8 @@ def store(tmp_path: Path) -> Store:
     moscow = build_document(
         "inbox/moscow [draft].pdf",
         [
-            f"{MOSCOW_CLUSTER} поддерживает стартапы и проводит конференции для разработчиков.",
+            f"{MOSCOW_CLUSTER} поддерживает стартапы в области искусственного интеллекта "
+            "и проводит конференции для разработчиков ИИ.",
             f"{OMGTU} и ОмГТУ подписали соглашение о подготовке специалистов в Москве.",
         ],
         title="Московский кластер ИИ",
@@ -47,15 +48,18 @@ def store(tmp_path: Path) -> Store:
     network = build_document(
         "inbox/network.txt",
         [
-            "A national platform links developers; the association runs training and events.",
-            "Startups in the network receive grants and joint research projects.",
+            "A national AI platform links developers; the association runs training and events.",
+            "AI startups in the network receive grants and joint research projects.",
         ],
         title="Network report",
         lang="en",
     )
     novosibirsk = build_document(
         "inbox/nsk.pdf",
-        ["Территориальный кластер в Новосибирске развивает трансфер технологий и консорциум."],
+        [
+            "Территориальный кластер искусственного интеллекта в Новосибирске развивает "
+            "трансфер технологий и консорциум."
+        ],
     )
     ids = {
         "moscow": store_tagged(
@@ -251,9 +255,13 @@ TABLES_WITH_DOCUMENT_ID = (
     "entities",
     "predictions",
     "decisions",
-    "passage_vectors",
     "work_claims",
 )
+
+
+def vector_count(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
 
 
 def rows_of(path: Path, document_id: str) -> dict[str, int]:
@@ -304,12 +312,14 @@ def test_forget_removes_every_row_of_the_document(store: Store, reference: str):
     store_passage_vectors(sessions, OnesEmbedder(), "test")
     assert claim(sessions, "tags", [target], "run-1", ttl_s=600)
     before = rows_of(store.path, target)
-    assert before["passages"] == before["passage_vectors"] == before["work_claims"] == 1
+    assert before["passages"] == before["work_claims"] == 1
+    vectors = vector_count(store.path)  # kept per passage text: this document's text goes
     given = target if reference == "id" else "inbox/nsk.pdf"
     result = invoke("forget", given, "--db", store.url)
     assert result.exit_code == 0, result.output
     assert "forgot inbox/nsk.pdf" in result.stdout
     assert set(rows_of(store.path, target).values()) == {0}
+    assert vector_count(store.path) == vectors - 1
     assert_consistent(store.path)
     listed = as_json(invoke("list", "--db", store.url, "--json"))
     assert {item["id"] for item in listed["items"]} == {store.ids["moscow"], store.ids["network"]}
@@ -336,7 +346,8 @@ def test_forget_finds_a_moved_file_by_its_bytes(store: Store, tmp_path: Path, co
     moved = tmp_path / "renamed.pdf"
     # review_store's documents have the SHA-256 of these bytes as their id
     stored = "inbox/nsk.pdf\n" + (
-        "Территориальный кластер в Новосибирске развивает трансфер технологий и консорциум."
+        "Территориальный кластер искусственного интеллекта в Новосибирске развивает "
+        "трансфер технологий и консорциум."
     )
     moved.write_bytes(stored.encode() if content == "same" else b"other bytes")
     result = invoke("forget", moved, "--db", store.url)

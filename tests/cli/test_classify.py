@@ -59,7 +59,8 @@ def test_predict_json_keeps_its_shape_and_adds_relevance(tiny, tmp_path):
         "utf-8",
     )
     result = runner.invoke(
-        app, ["predict", str(off_topic), "--model", "keyword", "--taxonomy", str(taxonomy)]
+        app,
+        ["predict", str(off_topic), "--model", "keyword", "--taxonomy", str(taxonomy), "--json"],
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout.splitlines()[-1])

@@ -102,6 +102,8 @@ def registry(tmp_path: Path) -> Path:
             "data_sha256": data,
             "test_documents": test_documents,
             "train_documents": 100,
+            "model_sha256": "0" * 64,  # the registry lists only versions with valid metadata
+            "taxonomy_version": "t1",
         }
         (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
         group = {"micro": {"f1": f1}}

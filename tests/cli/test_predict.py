@@ -14,11 +14,12 @@ from cluster_nlp.taxonomy import GROUPS, load_taxonomy
 
 runner = CliRunner()
 TOMSK = (
-    "Томский инновационный территориальный кластер поддерживает стартапы и проводит "
+    "Томский инновационный территориальный кластер искусственного интеллекта поддерживает "
+    "стартапы и проводит "
     "акселерационные программы. Участники кластера в Томске создали консорциум для "
     "трансфера технологий и подготовки кадров."
 )
-NETWORK = "The association runs an accelerator for startups and training for developers."
+NETWORK = "The AI association runs an accelerator for startups and training for developers."
 
 
 @pytest.fixture

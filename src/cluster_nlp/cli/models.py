@@ -45,6 +45,8 @@ def models_list(models: ModelsOption = None) -> None:
         entries = list_versions(models_dir)
     except ModelFileError as error:
         fail(str(error))
+    broken = [entry for entry in entries if "error" in entry]
+    entries = [entry for entry in entries if "error" not in entry]
     splits = {_split_of(entry) for entry in entries}
     # Rows measured on the same test split sit together, so only comparable figures are
     # side by side; the current model's split first.
@@ -59,9 +61,6 @@ def models_list(models: ModelsOption = None) -> None:
     for group in GROUPS:  # long group names fold rather than lose their ends
         table.add_column(group.replace("_", " "), justify="right", overflow="fold")
     for entry in entries:
-        if "error" in entry:  # a broken folder is listed with its reason, not skipped
-            table.add_row(entry["version"], "", entry["error"])
-            continue
         metrics = read_metrics(models_dir, entry["version"]).get("test", {})
         table.add_row(
             entry["version"],
@@ -74,6 +73,8 @@ def models_list(models: ModelsOption = None) -> None:
             ),
         )
     show(table)
+    for entry in broken:  # a broken folder is named with its reason, not skipped
+        say((entry["version"], "bold"), f": {entry['error']}")
     if len(splits) > 1:
         say(
             f"micro-F1 measured on {len(splits)} different test splits: compare only rows "

@@ -25,6 +25,7 @@ from cluster_nlp.store.models import (
     TableRow,
     WorkClaimRow,
 )
+from cluster_nlp.store.vectors import text_key
 
 MIN_PREFIX = 4  # shorter prefixes of a SHA-256 match too much to mean one document
 HEX = set("0123456789abcdef")
@@ -38,9 +39,8 @@ class HasDecisions(RuntimeError):
     """The document carries analysts' decisions and the caller did not allow deleting them."""
 
 
-# Every table with a document_id, children before parents (passage vectors point at passages).
+# Every table with a document_id, children before parents.
 DEPENDENT_ROWS = (
-    PassageVectorRow,
     EntityRow,
     EntityExtractionRow,
     PredictionRow,
@@ -95,6 +95,26 @@ def resolve_document(sessions: SessionFactory, reference: str, path_id: str | No
     return found[0]
 
 
+def _forget_vectors(session, document_id: str) -> int:
+    """Delete the vectors of this document's passage texts that no other document holds
+    (vectors are kept per text, so a paragraph two documents share keeps its vector)."""
+    texts = set(
+        session.scalars(select(PassageRow.text).where(PassageRow.document_id == document_id))
+    )
+    shared = set(
+        session.scalars(
+            select(PassageRow.text).where(
+                PassageRow.document_id != document_id, PassageRow.text.in_(texts)
+            )
+        )
+    )
+    keys = [text_key(text) for text in texts - shared]
+    if not keys:
+        return 0
+    result = session.execute(delete(PassageVectorRow).where(PassageVectorRow.text_sha256.in_(keys)))
+    return result.rowcount
+
+
 def forget_document(
     sessions: SessionFactory, document_id: str, with_decisions: bool = False
 ) -> Forgotten:
@@ -112,7 +132,7 @@ def forget_document(
                 f"{document.source_path} has {len(decisions)} analyst decision(s); "
                 "pass --with-decisions to delete them too"
             )
-        rows: dict[str, int] = {}
+        rows: dict[str, int] = {"passage_vectors": _forget_vectors(session, document_id)}
         for table in (DecisionRow, *DEPENDENT_ROWS):
             result = session.execute(delete(table).where(table.document_id == document_id))
             rows[table.__tablename__] = result.rowcount
