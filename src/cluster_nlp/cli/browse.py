@@ -50,7 +50,7 @@ def _store(db: str | None) -> SessionFactory:
     from cluster_nlp.store.db import StoreError, open_store
 
     try:
-        return open_store(db_url(db))
+        return open_store(db_url(db), create=False)
     except StoreError as error:
         fail(str(error), code=2)
 

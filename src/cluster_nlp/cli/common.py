@@ -11,7 +11,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="SQLAlchemy URL of the store [default: the settings' sqlite file]",
+        help="SQLAlchemy URL of the store, or the path of a SQLite file "
+        "[default: the settings' sqlite file]",
         envvar="CLUSTER_NLP_DB",
         show_envvar=True,
     ),
@@ -38,6 +39,12 @@ TaxonomyOption = Annotated[
 
 
 def db_url(option: str | None) -> str:
+    """The store's URL: ``option`` as given when it is a URL, a plain path as a SQLite file
+    (``--db data/store.db``), else the settings' store."""
     from cluster_nlp.config import get_settings  # pydantic-settings: only once a command runs
 
-    return option or get_settings().db
+    if not option:
+        return get_settings().db
+    if "://" in option:
+        return option
+    return f"sqlite:///{Path(option).expanduser().resolve()}"

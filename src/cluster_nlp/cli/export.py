@@ -109,7 +109,7 @@ def export_command(
         fail("no model promoted and no --model given: whose tags should be exported?", code=2)
     try:
         labels = load_taxonomy(taxonomy or get_settings().taxonomy)
-        sessions = open_store(db_url(db))
+        sessions = open_store(db_url(db), create=False)
         tags = (
             document_rows(sessions, version, labels, language)
             if table is not Table.ENTITIES

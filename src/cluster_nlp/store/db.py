@@ -69,6 +69,18 @@ def _open(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def open_store(url: str) -> sessionmaker[Session]:
-    """A session factory for a migrated store at ``url`` (engines are shared per URL)."""
+def open_store(url: str, create: bool = True) -> sessionmaker[Session]:
+    """A session factory for a migrated store at ``url`` (engines are shared per URL).
+
+    With ``create=False`` (commands that only read) a SQLite file that does not exist is a
+    one-line ``StoreError``, so a mistyped path never leaves an empty store behind.
+    """
+    parsed = make_url(url)
+    if not create and parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not Path(database).is_file():
+            raise StoreError(
+                f"no store at {database}: ingest documents first (`cluster-nlp ingest`, "
+                "`make run`) or check --db / CLUSTER_NLP_DB"
+            )
     return _open(url)
