@@ -50,6 +50,25 @@ EMBEDDED_SERVER_DEFAULTS = {
 def _prefect_defaults() -> None:
     for name, value in EMBEDDED_SERVER_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    _require_reachable_api()
+
+
+def _require_reachable_api() -> None:
+    """With ``PREFECT_API_URL`` set, the server must answer before any work starts; otherwise
+    Prefect fails deep inside the flow call with a long traceback."""
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return  # Prefect starts a temporary local server for the run
+    import httpx
+
+    try:
+        httpx.get(url.rstrip("/") + "/health", timeout=5.0).raise_for_status()
+    except httpx.HTTPError as error:
+        fail(
+            f"the Prefect API at {url} does not answer ({type(error).__name__}): start it "
+            "(`prefect server start`) or unset PREFECT_API_URL to run on a temporary local server",
+            code=2,
+        )
 
 
 def warm_start(models_dir: str, model: str | None, taxonomy: str | None, spacy: bool) -> None:
