@@ -72,10 +72,15 @@ def test_flags_show_as_flags(path):
 
 
 def test_the_environment_sets_the_store(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("CLUSTER_NLP_DB", f"sqlite:///{tmp_path}/env.db")
+    from cluster_nlp.store.db import open_store
+
+    url = f"sqlite:///{tmp_path}/env.db"
+    monkeypatch.setenv("CLUSTER_NLP_DB", url)
+    refused = runner.invoke(app, ["list", "--json"])  # the store named there does not exist
+    assert refused.exit_code == 2 and f"no store at {tmp_path}/env.db" in refused.output
+    open_store(url)
     result = runner.invoke(app, ["list", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["total"] == 0
-    assert (tmp_path / "env.db").exists()
 
 
 def test_version():

@@ -15,6 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import output
+from cluster_nlp.store.db import open_store
 from flows.cli import app
 
 # Each is markup, an emoji code or an escape to rich when printed as a str.
@@ -79,6 +80,7 @@ def places(tmp_path: Path) -> dict[str, str]:
     folder.mkdir(parents=True)
     pdf = folder / "report [draft].pdf"
     pdf.write_bytes(b"%PDF-1.4 cut short")
+    open_store(f"sqlite:///{folder / 'store.db'}")  # export reads a store that exists
     return {
         "dir": str(folder),
         "pdf": str(pdf),
