@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from review_store import build_document, entity, store_tagged
+from review_store import build_document, entity, store_network_and_novosibirsk, store_tagged
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
@@ -45,22 +45,6 @@ def store(tmp_path: Path) -> Store:
         ],
         title="Московский кластер ИИ",
     )
-    network = build_document(
-        "inbox/network.txt",
-        [
-            "A national AI platform links developers; the association runs training and events.",
-            "AI startups in the network receive grants and joint research projects.",
-        ],
-        title="Network report",
-        lang="en",
-    )
-    novosibirsk = build_document(
-        "inbox/nsk.pdf",
-        [
-            "Территориальный кластер искусственного интеллекта в Новосибирске развивает "
-            "трансфер технологий и консорциум."
-        ],
-    )
     ids = {
         "moscow": store_tagged(
             sessions,
@@ -72,12 +56,7 @@ def store(tmp_path: Path) -> Store:
                 entity(moscow, "Москве", "LOC", region_code="RU-MOW", country_code="RU"),
             ],
         ),
-        "network": store_tagged(sessions, network),
-        "nsk": store_tagged(
-            sessions,
-            novosibirsk,
-            [entity(novosibirsk, "Новосибирске", "LOC", region_code="RU-NVS", country_code="RU")],
-        ),
+        **store_network_and_novosibirsk(sessions),
     }
     return Store(url=url, path=path, ids=ids)
 

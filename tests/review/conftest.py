@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from review_store import PASSWORD, build_document, entity, sign_in, store_tagged
+from review_store import (
+    PASSWORD,
+    build_document,
+    entity,
+    sign_in,
+    store_network_and_novosibirsk,
+    store_tagged,
+)
 
 from cluster_nlp.review.app import create_app
 from cluster_nlp.review.auth import add_user
@@ -35,22 +42,6 @@ def review_store(tmp_path: Path) -> ReviewStore:
         ],
         title="Московский кластер ИИ",
     )
-    network = build_document(
-        "inbox/network.txt",
-        [
-            "A national AI platform links developers; the association runs training and events.",
-            "AI startups in the network receive grants and joint research projects.",
-        ],
-        title="Network report",
-        lang="en",
-    )
-    novosibirsk = build_document(
-        "inbox/nsk.pdf",
-        [
-            "Территориальный кластер искусственного интеллекта в Новосибирске развивает "
-            "трансфер технологий и консорциум."
-        ],
-    )
     ids = {
         "moscow": store_tagged(
             sessions,
@@ -60,12 +51,7 @@ def review_store(tmp_path: Path) -> ReviewStore:
                 entity(moscow, "Москве", "LOC", region_code="RU-MOW", country_code="RU"),
             ],
         ),
-        "network": store_tagged(sessions, network),
-        "nsk": store_tagged(
-            sessions,
-            novosibirsk,
-            [entity(novosibirsk, "Новосибирске", "LOC", region_code="RU-NVS", country_code="RU")],
-        ),
+        **store_network_and_novosibirsk(sessions),
     }
     add_user(sessions, "analyst", PASSWORD)
     return ReviewStore(url=url, ids=ids)

@@ -90,6 +90,35 @@ def store_tagged(
     return document.sha256
 
 
+def store_network_and_novosibirsk(sessions: SessionFactory) -> dict[str, str]:
+    """Two of the small test store's documents, tagged: an English national network and a
+    Novosibirsk territorial cluster (with its place); short name -> document id."""
+    network = build_document(
+        "inbox/network.txt",
+        [
+            "A national AI platform links developers; the association runs training and events.",
+            "AI startups in the network receive grants and joint research projects.",
+        ],
+        title="Network report",
+        lang="en",
+    )
+    novosibirsk = build_document(
+        "inbox/nsk.pdf",
+        [
+            "Территориальный кластер искусственного интеллекта в Новосибирске развивает "
+            "трансфер технологий и консорциум."
+        ],
+    )
+    return {
+        "network": store_tagged(sessions, network),
+        "nsk": store_tagged(
+            sessions,
+            novosibirsk,
+            [entity(novosibirsk, "Новосибирске", "LOC", region_code="RU-NVS", country_code="RU")],
+        ),
+    }
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token of the first form on a page."""
     marker = 'name="csrf_token" value="'
