@@ -16,7 +16,7 @@ import typer
 
 from cluster_nlp.cli import app
 from cluster_nlp.cli.common import DbOption, db_url
-from cluster_nlp.cli.output import fail, say
+from cluster_nlp.cli.output import fail, say, warn
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -176,15 +176,37 @@ def run_command(
 @app.command("serve")
 def serve_command(
     inbox: Annotated[str, typer.Option(help="inbox folder or fsspec URL")] = "inbox",
+    db: DbOption = None,
     interval: Annotated[
         int | None, typer.Option(min=10, help="tagging interval in seconds [900]")
     ] = None,
     cron: Annotated[str | None, typer.Option(help="tagging schedule as a cron string")] = None,
 ) -> None:
-    """Serve the tagging (scheduled) and retraining (on demand and weekly) deployments."""
+    """Serve the tagging (scheduled) and retraining (on demand and weekly) deployments.
+
+    The inbox and the store are checked before anything is served: a scheduled run that could
+    never read one or the other would only fail every interval, unattended.
+    """
     if interval is not None and cron is not None:
         fail("give --interval or --cron, not both", code=2)
     _prefect_defaults()
+    from cluster_nlp.inbox import InboxError, check_inbox
+    from cluster_nlp.store.db import StoreError, open_store
+
+    store = db_url(db)
+    try:
+        check_inbox(inbox)
+        open_store(store)
+    except (InboxError, StoreError) as error:
+        fail(str(error), code=2)
+    if not os.environ.get("PREFECT_API_URL"):
+        warn(
+            ("note:", "bold yellow"),
+            " PREFECT_API_URL is not set, so these deployments are served on a temporary "
+            "Prefect server that lives only as long as this command: `prefect deployment run` "
+            "from another terminal cannot reach it. For that, start `prefect server start` and "
+            "set PREFECT_API_URL=http://127.0.0.1:4200/api in both terminals.",
+        )
     from flows.serve import serve_deployments
 
-    serve_deployments(inbox=inbox, interval=interval, cron=cron)
+    serve_deployments(inbox=inbox, interval=interval, cron=cron, db=store if db else None)

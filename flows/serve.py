@@ -28,10 +28,14 @@ ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLi
 
 
 def deployments(
-    inbox: str = "inbox", interval: int | None = None, cron: str | None = None
+    inbox: str = "inbox",
+    interval: int | None = None,
+    cron: str | None = None,
+    db: str | None = None,
 ) -> list[RunnerDeployment]:
     """The tagging deployment (``cron``, else ``interval`` seconds, else the settings) and the
-    retraining one (weekly by ``CLUSTER_NLP_RETRAIN_CRON``, and on demand)."""
+    retraining one (weekly by ``CLUSTER_NLP_RETRAIN_CRON``, and on demand); ``db`` is the
+    store's URL when it is not the settings' one."""
     settings = get_settings()
     if cron is None and interval is None:
         cron = settings.tag_cron
@@ -39,7 +43,8 @@ def deployments(
     tagging = tag_documents_flow.to_deployment(
         name=TAG_DEPLOYMENT,
         # A local inbox is fixed where `serve` started: a flow run may start in another folder.
-        parameters={"inbox": inbox if is_url(inbox) else str(Path(inbox).resolve())},
+        parameters={"inbox": inbox if is_url(inbox) else str(Path(inbox).resolve())}
+        | ({"db": db} if db else {}),
         concurrency_limit=ONE_AT_A_TIME,
         tags=["cluster-nlp", "tagging"],
         description="Ingest, extract, tag and export what arrives in the inbox.",
@@ -51,6 +56,7 @@ def deployments(
         cron=settings.retrain_cron,
         concurrency_limit=ONE_AT_A_TIME,
         tags=["cluster-nlp", "retraining"],
+        parameters={"db": db} if db else {},
         description="Retrain on the corpus and analysts' decisions; promote only if better.",
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
@@ -58,9 +64,12 @@ def deployments(
 
 
 def serve_deployments(
-    inbox: str = "inbox", interval: int | None = None, cron: str | None = None
+    inbox: str = "inbox",
+    interval: int | None = None,
+    cron: str | None = None,
+    db: str | None = None,
 ) -> None:
-    serve(*deployments(inbox, interval, cron))
+    serve(*deployments(inbox, interval, cron, db))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,24 @@ def mirror_path(mirror: Path, relative: str) -> Path:
     return local
 
 
+def check_inbox(inbox: str) -> None:
+    """Refuse, in one line, an inbox that a scheduled run could never read: a local path that
+    is not a folder, or a URL whose store cannot be reached or has no such folder."""
+    if not is_url(inbox):
+        if not Path(inbox).is_dir():
+            raise InboxError(f"no such inbox folder: {inbox}")
+        return
+    try:
+        fs, root = url_to_fs(inbox)
+        found = fs.isdir(root)
+    except (OSError, ValueError, ImportError) as error:
+        raise InboxError(
+            f"cannot reach inbox {inbox}: {one_line(f'{type(error).__name__}: {error}')}"
+        ) from error
+    if not found:
+        raise InboxError(f"no such inbox folder: {inbox}")
+
+
 def local_inbox(
     inbox: str, staging_dir: Path, on_refused: Callable[[str], None] = logger.warning
 ) -> Path:

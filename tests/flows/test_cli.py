@@ -51,6 +51,10 @@ def test_run_tags_the_inbox_and_says_where_the_outputs_are(
         (["run", "no/such/folder", "--db", "{db}"], 2, "no such inbox"),
         (["run", "{inbox}", "--dask", "local:none", "--db", "{db}"], 2, "use local:N"),
         (["serve", "--interval", "60", "--cron", "* * * * *"], 2, "not both"),
+        (["serve", "--inbox", "no/such/folder", "--db", "{db}"], 2, "no such inbox folder"),
+        (["serve", "--inbox", "{file}", "--db", "{db}"], 2, "no such inbox folder"),
+        (["serve", "--inbox", "memory://nothing/here", "--db", "{db}"], 2, "no such inbox"),
+        (["serve", "--inbox", "{inbox}", "--db", "{file}/store.db"], 2, "cannot open store"),
     ],
 )
 def test_refusals_are_one_line_with_a_nonzero_exit(
@@ -58,7 +62,12 @@ def test_refusals_are_one_line_with_a_nonzero_exit(
 ):
     (tmp_path / "inbox").mkdir()
     (tmp_path / "empty").mkdir()
-    places = {"inbox": tmp_path / "inbox", "empty": tmp_path / "empty"}
+    (tmp_path / "file.txt").write_text("not a folder")
+    places = {
+        "inbox": tmp_path / "inbox",
+        "empty": tmp_path / "empty",
+        "file": tmp_path / "file.txt",
+    }
     result = invoke(*(arg.format(db=f"sqlite:///{tmp_path}/s.db", **places) for arg in args))
     assert result.exit_code == code
     assert message in result.output and len(result.output.strip().splitlines()) == 1
@@ -80,3 +89,25 @@ def test_run_without_a_promoted_model_fails_in_one_line(tmp_path: Path, capsys):
         )
     assert stopped.value.exit_code == 1
     assert "no model promoted" in capsys.readouterr().err
+
+
+def test_serve_checks_then_says_its_temporary_server_is_unreachable_from_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    served = []
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr("flows.serve.serve_deployments", lambda **options: served.append(options))
+    (tmp_path / "inbox").mkdir()
+    store = tmp_path / "store.db"
+    result = invoke("serve", "--inbox", str(tmp_path / "inbox"), "--db", str(store))
+    assert result.exit_code == 0, result.output
+    assert "temporary Prefect server" in result.output and "PREFECT_API_URL" in result.output
+    assert store.is_file()  # the store is created and migrated before anything is served
+    assert served == [
+        {
+            "inbox": str(tmp_path / "inbox"),
+            "interval": None,
+            "cron": None,
+            "db": f"sqlite:///{store}",
+        }
+    ]
