@@ -196,11 +196,15 @@ def cue_regex(cue: str) -> re.Pattern[str]:
     Words may be separated by any run of spaces; "территориальн кластер" finds
     "территориального  кластера" but not "нетерриториальный кластер".
     """
+    return re.compile(rf"(?<!\w){cue_body(cue)}", re.IGNORECASE)
+
+
+def cue_body(cue: str) -> str:
+    """``cue_regex``'s pattern without its word-start check, for joining many cues under one."""
     words = cue.split()
     if not words:
         raise ValueError("a cue needs at least one word")
-    body = r"\w*\s+".join(re.escape(word) for word in words)
-    return re.compile(rf"(?<!\w){body}", re.IGNORECASE)
+    return r"\w*\s+".join(re.escape(word) for word in words)
 
 
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:

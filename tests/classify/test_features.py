@@ -1,4 +1,5 @@
-"""The character view: n-grams of the words the word view keeps, packed like the words."""
+"""The character view: n-grams of the words the word view keeps, packed like the words; cue
+counts."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import pytest
 
 from cluster_nlp.classify.features import (
     char_features,
+    cue_counts,
     fit_word_features,
     pack_vocabulary,
     surface_words,
     unpack_vocabulary,
     word_features,
 )
+from cluster_nlp.taxonomy import cue_regex
 
 
 @pytest.mark.parametrize(
@@ -79,3 +82,23 @@ def test_packed_vocabulary_transforms_like_the_original(fitted, blank):
     )
     with pytest.raises(ValueError, match="terms but"):
         unpack_vocabulary(terms, idf[:-1], word_features(2, 0.9))
+
+
+CUE_CASES = [
+    pytest.param(["территориальн кластер"], "Территориального  кластера нет", 1, id="inflected"),
+    pytest.param(["территориальн кластер"], "нетерриториальный кластер", 0, id="inside-a-word"),
+    pytest.param(["ИИ"], "центр ии и ИИ-решения", 2, id="upper-cue-lower-text"),
+    pytest.param(["cluster", "hub"], "CLUSTER, Hub, cluster-hub", 4, id="several-cues"),
+    pytest.param(["ёмкост"], "Ёмкость рынка", 1, id="capital-yo"),
+    pytest.param(["technology transfer"], "technology\ntransfer", 1, id="words-across-lines"),
+    pytest.param(["transfer"], "", 0, id="empty-text"),
+]
+
+
+@pytest.mark.parametrize(("cues", "text", "expected"), CUE_CASES)
+def test_cue_counts_count_what_each_cue_pattern_finds(cues, text, expected):
+    """The first-word shortcut never drops a match that the cue's own pattern finds."""
+    counts = cue_counts([text], [cues])
+    by_pattern = sum(len(cue_regex(cue).findall(text)) for cue in cues)
+    assert counts.shape == (1, 1)
+    assert counts[0, 0] == by_pattern == expected

@@ -37,8 +37,8 @@ def is_reference_heading(text: str, settings: ContentSettings) -> bool:
 def is_prose(text: str, settings: ContentSettings) -> bool:
     """Whether a passage is prose: enough letters and words, mostly letters, not a URL, not
     a reference-list entry."""
-    letters = sum(character.isalpha() for character in text)
-    visible = sum(not character.isspace() for character in text)
+    letters = sum(map(str.isalpha, text))
+    visible = len(text) - sum(map(str.isspace, text))
     if letters < settings.min_letters or visible == 0:
         return False
     if letters / visible < settings.min_letter_share:
@@ -67,9 +67,11 @@ def blocks_of(text: str) -> list[str]:
     return [block.strip() for block in text.split("\n\n") if block.strip()]
 
 
+@lru_cache(maxsize=256)
 def content_text(text: str, settings: ContentSettings) -> str:
     """The text's prose blocks, in order, separated by blank lines; a text none of whose
-    blocks is prose is returned whole, so that nothing is scored on an empty string."""
+    blocks is prose is returned whole, so that nothing is scored on an empty string. Kept for
+    the last few texts: tagging asks once per label group of the same document."""
     blocks = blocks_of(text)
     kept = [blocks[index] for index in content_indices(blocks, settings)]
     return "\n\n".join(kept) if kept else text

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cluster_nlp.classify.settings import RelevanceSettings
-from cluster_nlp.taxonomy import cue_regex
+from cluster_nlp.taxonomy import cue_body
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,10 @@ def _stems(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """One pattern finding any of ``terms``, each word matched as the start of a word."""
     if not terms:
         return None
-    return re.compile("|".join(cue_regex(term).pattern for term in terms), re.IGNORECASE)
+    # One word-start check before the alternation, not one per term: the same matches, and
+    # the engine tries the terms only where a word starts.
+    body = "|".join(cue_body(term) for term in terms)
+    return re.compile(rf"(?<!\w)(?:{body})", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
@@ -49,8 +52,10 @@ def _whole_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w|[-–]\d)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def relevance(text: str, settings: RelevanceSettings) -> RelevanceDecision:
-    """The relevance decision for a text (its prose: see ``content.content_text``)."""
+    """The relevance decision for a text (its prose: see ``content.content_text``); kept for
+    the last few texts, as tagging asks once per label group of the same document."""
     ai_words = _whole_words(settings.ai_words)
     ai = len(_stems(settings.ai_terms).findall(text)) + (
         len(ai_words.findall(text)) if ai_words else 0
