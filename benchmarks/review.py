@@ -16,7 +16,6 @@ percentile per request kind are written between the ``review`` markers of BENCHM
 from __future__ import annotations
 
 import argparse
-import hashlib
 import multiprocessing
 import random
 import socket
@@ -31,25 +30,28 @@ from pathlib import Path
 import httpx
 import numpy as np
 from sections import machine, write_section
+from sqlalchemy import select
+
+# The review tests' document builder (one page, a boxed passage per paragraph) makes these
+# documents too, so the benchmark measures the pages the tests check.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+from review_store import build_document  # noqa: E402
 
 from cluster_nlp.records import (
-    BBox,
-    DocumentStatus,
     Entity,
     Evidence,
     ExtractedDocument,
     GroupPrediction,
-    Page,
     PageQuality,
-    Passage,
     Prediction,
 )
 from cluster_nlp.review.auth import add_user
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import save_document
 from cluster_nlp.store.entities import save_entities
-from cluster_nlp.store.models import PassageVectorRow
+from cluster_nlp.store.models import PassageRow
 from cluster_nlp.store.predictions import save_prediction
+from cluster_nlp.store.vectors import save_vectors, text_key
 from cluster_nlp.taxonomy import GROUPS, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,33 +82,8 @@ def synthetic_document(number: int, rng: random.Random, cues: list[str]) -> Extr
         paragraphs.append(" ".join(words).capitalize() + ".")
     place, _ = rng.choice(PLACES)
     paragraphs[0] += f" Работы идут в {place}. {rng.choice(CLUSTERS)} растёт."
-    text = "\n\n".join(paragraphs)
-    passages, start = [], 0
-    for index, paragraph in enumerate(paragraphs):
-        top = 60.0 + 120.0 * index
-        passages.append(
-            Passage(
-                page=1,
-                start=start,
-                end=start + len(paragraph),
-                text=paragraph,
-                lang="ru",
-                bbox=BBox(x0=50, top=top, x1=540, bottom=top + 100),
-            )
-        )
-        start += len(paragraph) + 2
-    return ExtractedDocument(
-        path=f"synthetic/doc-{number:05d}.pdf",
-        sha256=hashlib.sha256(f"synthetic {number}".encode()).hexdigest(),
-        status=DocumentStatus.OK,
-        title=f"Синтетический документ {number}",
-        lang="ru",
-        engine="synthetic",
-        text=text,
-        pages=[
-            Page(number=1, width=595, height=842, text=text, engine="synthetic", quality=QUALITY)
-        ],
-        passages=passages,
+    return build_document(
+        f"synthetic/doc-{number:05d}.pdf", paragraphs, title=f"Синтетический документ {number}"
     )
 
 
@@ -190,24 +167,15 @@ def build_store(url: str, documents: int, seed: int = 11) -> list[str]:
         save_entities(sessions, document.sha256, "synthetic", entities_of(document))
         save_prediction(sessions, synthetic_prediction(document, rng, taxonomy))
         ids.append(document.sha256)
-    with sessions.begin() as session:
-        from sqlalchemy import select
-
-        from cluster_nlp.store.models import PassageRow
-
-        for passage_id, document_id in session.execute(
-            select(PassageRow.id, PassageRow.document_id)
-        ):
-            vector = vectors.standard_normal(384).astype(np.float32)
-            vector /= np.linalg.norm(vector)
-            session.add(
-                PassageVectorRow(
-                    passage_id=passage_id,
-                    document_id=document_id,
-                    engine="synthetic",
-                    vector=vector.tobytes(),
-                )
-            )
+    with sessions() as session:
+        texts = sorted(set(session.scalars(select(PassageRow.text))))
+    unit = vectors.standard_normal((len(texts), 384)).astype(np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    save_vectors(
+        sessions,
+        "synthetic",
+        {text_key(text): vector for text, vector in zip(texts, unit, strict=True)},
+    )
     add_user(sessions, "bench", PASSWORD)
     return ids
 
