@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from cluster_nlp.store.documents import SessionFactory
 from cluster_nlp.store.models import (
@@ -166,21 +167,32 @@ def start_session(sessions: SessionFactory, user: User) -> tuple[str, Session]:
     return secret, Session(user=user, csrf_token=csrf, expires_at=expires)
 
 
-def read_session(sessions: SessionFactory, secret: str | None) -> Session | None:
-    """The live session a cookie's secret names, or None (unknown or expired)."""
+def _live_holder(sessions: SessionFactory, key: InstrumentedAttribute, secret: str | None):
+    """The row whose ``key`` column holds ``secret``'s hash, with its user, unless it has
+    expired (a session cookie's or an API token's: both are stored only hashed)."""
     if not secret:
         return None
+    holder = key.class_
     with sessions() as session:
         found = session.execute(
-            select(WebSessionRow, UserRow)
-            .join(UserRow, UserRow.id == WebSessionRow.user_id)
-            .where(WebSessionRow.id == _digest(secret))
+            select(holder, UserRow)
+            .join(UserRow, UserRow.id == holder.user_id)
+            .where(key == _digest(secret))
         ).first()
     if found is None:
         return None
-    web_session, user = found
-    if _aware(web_session.expires_at) <= _now():
+    row, user = found
+    if row.expires_at is not None and _aware(row.expires_at) <= _now():
         return None
+    return row, user
+
+
+def read_session(sessions: SessionFactory, secret: str | None) -> Session | None:
+    """The live session a cookie's secret names, or None (unknown or expired)."""
+    found = _live_holder(sessions, WebSessionRow.id, secret)
+    if found is None:
+        return None
+    web_session, user = found
     return Session(
         user=User(id=user.id, name=user.name),
         csrf_token=web_session.csrf_token,
@@ -219,17 +231,5 @@ def create_api_token(
 
 
 def read_api_token(sessions: SessionFactory, secret: str | None) -> User | None:
-    if not secret:
-        return None
-    with sessions() as session:
-        found = session.execute(
-            select(ApiTokenRow, UserRow)
-            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-            .where(ApiTokenRow.token_hash == _digest(secret))
-        ).first()
-    if found is None:
-        return None
-    token, user = found
-    if token.expires_at is not None and _aware(token.expires_at) <= _now():
-        return None
-    return User(id=user.id, name=user.name)
+    found = _live_holder(sessions, ApiTokenRow.token_hash, secret)
+    return None if found is None else User(id=found[1].id, name=found[1].name)
