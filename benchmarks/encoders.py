@@ -68,25 +68,36 @@ ENCODERS = {
         use_encoder.engine_version,
     ),
 }
-# What a process runs to load one encoder and embed one sentence ("none": imports only).
+# What a process runs to load one encoder and embed one sentence ("none": imports only); it
+# prints its resident memory before and after (the engine still held), and its peak
+# (VmHWM: unlike ru_maxrss, not inherited from the parent that started it), in KB.
 MEMORY_PROBE = """
-import resource, sys
+import re, sys
+from pathlib import Path
+import psutil
 from cluster_nlp.classify import embeddings, use_encoder
-name = sys.argv[1]
-if name == "e5-small":
-    embeddings.E5Embedder(num_threads=2).passages(["Кластер искусственного интеллекта"])
-elif name == "use-multilingual-v3":
-    use_encoder.USEEmbedder(num_threads=2).passages(["Кластер искусственного интеллекта"])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+before = psutil.Process().memory_info().rss // 1024
+engine = {
+    "e5-small": lambda: embeddings.E5Embedder(num_threads=2),
+    "use-multilingual-v3": lambda: use_encoder.USEEmbedder(num_threads=2),
+}.get(sys.argv[1])
+if engine is not None:
+    engine = engine()
+    engine.passages(["Кластер искусственного интеллекта"])
+after = psutil.Process().memory_info().rss // 1024
+peak = re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text())[1]
+print(before, after, peak)
 """
 
 
-def peak_memory_mb(name: str) -> float:
-    """Peak resident memory (MB) of a fresh process that loads ``name``."""
+def memory_mb(name: str) -> dict[str, float]:
+    """Resident memory (MB) of a fresh process that loads ``name``: what loading adds, and the
+    process's peak."""
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, name], capture_output=True, text=True, check=True
     )
-    return int(out.stdout.split()[-1]) / 1024
+    before, after, peak = (int(value) / 1024 for value in out.stdout.split()[-3:])
+    return {"added_mb": after - before, "peak_mb": peak}
 
 
 def speed(texts: list[str], rounds: int) -> dict[str, dict]:
@@ -268,9 +279,13 @@ def table(results: dict, speeds: dict, memory: dict, args) -> str:
         f"| CPU s per 1,000 characters | {e5['cpu_s_per_1000_chars']:.3f} | "
         f"{use['cpu_s_per_1000_chars']:.3f} | "
         f"{use['cpu_s_per_1000_chars'] / e5['cpu_s_per_1000_chars']:.2f}x |",
-        f"| peak memory of a process that loads it (MB; imports alone {memory['none']:.0f}) | "
-        f"{memory[names[0]]:.0f} | {memory[names[1]]:.0f} | "
-        f"{memory[names[1]] / memory[names[0]]:.2f}x |",
+        f"| resident memory added by loading it and embedding one sentence (MB) | "
+        f"{memory[names[0]]['added_mb']:.0f} | {memory[names[1]]['added_mb']:.0f} | "
+        f"{memory[names[1]]['added_mb'] / memory[names[0]]['added_mb']:.2f}x |",
+        f"| peak resident memory of that process (MB; imports alone "
+        f"{memory['none']['peak_mb']:.0f}) | {memory[names[0]]['peak_mb']:.0f} | "
+        f"{memory[names[1]]['peak_mb']:.0f} | "
+        f"{memory[names[1]]['peak_mb'] / memory[names[0]]['peak_mb']:.2f}x |",
         "",
         "Micro-F1 on the test split (writer w8) per view and group, with its 95% bootstrap "
         "interval; the keyword baseline on the same texts:",
@@ -319,7 +334,7 @@ def main() -> None:
     examples = load_labeled_texts(args.labels, taxonomy)
     timed, _ = units_of([example.text for example in examples if example.split == "test"])
     timed = timed[: args.passages]
-    memory = {name: peak_memory_mb(name) for name in ("none", *ENCODERS)}
+    memory = {name: memory_mb(name) for name in ("none", *ENCODERS)}
     print(f"peak memory (MB): {memory}", flush=True)
     speeds = speed(timed, args.rounds)
     print(f"speed: {json.dumps(speeds)}", flush=True)
