@@ -57,7 +57,7 @@ from cluster_nlp.taxonomy import GROUPS, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK_START, MARK_END = "<!-- encoders:start -->", "<!-- encoders:end -->"
-C_GRID = (0.001, 0.01, 0.1, 1.0)
+C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
 FOLDS = 5
 
 # name -> (loader of a fresh engine, version string of its vectors)
