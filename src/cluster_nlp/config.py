@@ -49,11 +49,14 @@ class Settings(BaseSettings):
     staging_dir: Path = Field(
         Path("data/staging"), description="local copies of files from a remote (fsspec) inbox"
     )
+    cache_dir: Path = Field(
+        Path("data/cache"), description="recomputable files (benchmark vectors); never committed"
+    )
 
     @model_validator(mode="after")
     def _anchor_relative_paths(self) -> Settings:
         self.home = self.home.expanduser().resolve()
-        for name in ("corpus_dir", "models_dir", "staging_dir", "taxonomy"):
+        for name in ("corpus_dir", "models_dir", "staging_dir", "cache_dir", "taxonomy"):
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, self.home / value.expanduser())  # absolute stays as is
