@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import skops.io as sio
-
 from cluster_nlp.config import get_settings
 from cluster_nlp.taxonomy import Taxonomy
 
@@ -131,6 +129,8 @@ def save_version(
     card: str,
 ) -> Path:
     folder = version_folder(models_dir, version)
+    import skops.io as sio  # with scikit-learn: only where models are written or read
+
     folder.mkdir(parents=True, exist_ok=False)
     data = sio.dumps(classifiers)
     (folder / MODEL_FILE).write_bytes(data)
@@ -161,6 +161,8 @@ def read_metrics(models_dir: Path, version: str) -> dict:
 
 def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, object]:
     """Load a skops model file, refusing tampered bytes, untrusted types and oversized files."""
+    import skops.io as sio
+
     data = read_limited(path, _model_file_limit())
     if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
         raise ModelFileError(f"{path} does not match its recorded hash: tampered or corrupted")
