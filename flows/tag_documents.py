@@ -23,6 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from cluster_nlp.analysis import SHARED as analysis
+from cluster_nlp.analysis import model_identity
 from cluster_nlp.atomic_files import write_atomically
 from cluster_nlp.config import get_settings
 from cluster_nlp.export import (
@@ -348,11 +349,7 @@ def tag_documents_flow(
     taxonomy = taxonomy or (str(settings.taxonomy) if settings.taxonomy else None)
     size = chunk_size or settings.chunk_size
     sessions = open_store(db)  # migrates once, before any task touches the store
-    try:  # the model loads in the child that tags (a missing model fails here)
-        identity = analysis.load_model(models_dir, model, taxonomy)
-    except Exception:
-        analysis.close()
-        raise
+    identity = model_identity(models_dir, model, taxonomy)  # a missing model fails here
     run_id = start_run(sessions, RUN_KIND, {"inbox": inbox, "model": identity.version})
     claims = {"owner": process_owner(run_id), "ttl_s": settings.claim_ttl_s}
     store = {"db": db, "store_id": store_identity(sessions), "claims": claims}

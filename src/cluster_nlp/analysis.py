@@ -42,6 +42,17 @@ class ModelIdentity:
     taxonomy_version: str
 
 
+def model_identity(models_dir: str, version: str | None, taxonomy: str | None) -> ModelIdentity:
+    """The model a run will tag with (default: the current one), checked in this process
+    without being loaded: a missing, tampered or mismatched model fails here, before any work,
+    and an unchanged inbox never starts the child."""
+    from cluster_nlp.registry import check_version
+    from cluster_nlp.taxonomy import load_taxonomy
+
+    checked, metadata = check_version(Path(models_dir), load_taxonomy(taxonomy), version)
+    return ModelIdentity(checked, metadata["taxonomy_version"])
+
+
 @lru_cache(maxsize=2)  # the current model and the one before it, in a long-lived process
 def loaded_predictor(models_dir: str, version: str | None, taxonomy: str | None) -> Predictor:
     """The model ``version`` (default: the current one), loaded once per process."""
@@ -109,7 +120,7 @@ class AnalysisProcess:
         self, models_dir: str, version: str | None, taxonomy: str | None, pipelines: bool = False
     ) -> ModelIdentity:
         """Load the model (default: the current one), and with ``pipelines`` the entity
-        pipelines, ready for the run; a missing or refused model raises here."""
+        pipelines, ahead of the run's first chunk; a missing or refused model raises here."""
         return self._run(_model_identity, models_dir, version, taxonomy, pipelines)
 
     def extract(self, db: str, document_ids: list[str]) -> list[str]:
