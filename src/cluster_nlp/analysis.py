@@ -14,7 +14,10 @@ version) and returns small records; an exception raised in it is raised again in
 child that dies (the out-of-memory killer) raises ``pebble.ProcessExpired`` and is replaced.
 
 The functions that run in the child import their libraries in their bodies: this module is
-imported by the caller, which must not load them.
+imported by the caller, which must not load them. As with any ``spawn``, the child imports
+the caller's main script again (as ``__mp_main__``), so a script that runs the flow keeps
+its work under ``if __name__ == "__main__":``; the console scripts, ``python -c`` and Prefect's
+workers do.
 """
 
 from __future__ import annotations
