@@ -22,8 +22,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from cluster_nlp.analysis import SHARED as analysis
-from cluster_nlp.analysis import model_identity
+# The module, not its SHARED child: a task pickled by value (Dask) must not carry a lock.
+from cluster_nlp import analysis
 from cluster_nlp.atomic_files import write_atomically
 from cluster_nlp.config import get_settings
 from cluster_nlp.export import (
@@ -200,7 +200,7 @@ def ingest_chunk(
 def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> dict:
     sessions = open_store(db)
     with claimed(sessions, "entities", document_ids, **claims):
-        return {"done": analysis.extract(db, document_ids), "by": claims["owner"]}
+        return {"done": analysis.SHARED.extract(db, document_ids), "by": claims["owner"]}
 
 
 @task(
@@ -227,7 +227,7 @@ def tag_chunk(
 ) -> dict:
     sessions = open_store(db)
     with claimed(sessions, f"tags:{model_version}", document_ids, **claims):
-        summary = analysis.tag(db, models_dir, model_version, taxonomy, document_ids)
+        summary = analysis.SHARED.tag(db, models_dir, model_version, taxonomy, document_ids)
     return {**summary, "by": claims["owner"]}
 
 
@@ -349,7 +349,7 @@ def tag_documents_flow(
     taxonomy = taxonomy or (str(settings.taxonomy) if settings.taxonomy else None)
     size = chunk_size or settings.chunk_size
     sessions = open_store(db)  # migrates once, before any task touches the store
-    identity = model_identity(models_dir, model, taxonomy)  # a missing model fails here
+    identity = analysis.model_identity(models_dir, model, taxonomy)  # a missing model fails here
     run_id = start_run(sessions, RUN_KIND, {"inbox": inbox, "model": identity.version})
     claims = {"owner": process_owner(run_id), "ttl_s": settings.claim_ttl_s}
     store = {"db": db, "store_id": store_identity(sessions), "claims": claims}
@@ -427,7 +427,7 @@ def tag_documents_flow(
         finish_run(sessions, run_id, "failed", {})
         raise
     finally:
-        analysis.close()  # the models' memory goes back to the system between runs
+        analysis.SHARED.close()  # the models' memory goes back to the system between runs
 
     create_table_artifact(
         key=ARTIFACT_TABLE,

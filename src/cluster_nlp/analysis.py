@@ -3,35 +3,33 @@
 A tagging run's process can live as long as the scheduler that started it, and the libraries
 these two stages need (spaCy and natasha, scikit-learn, the e5 engine) take hundreds of
 megabytes once loaded and more while they work. They are loaded in one child process
-instead: started afresh (``spawn``, so it imports only what it uses and inherits none of the
-caller's threads) when a stage first needs it, and ended with the run, which gives their
-memory back to the system. Within the child the model and the pipelines are loaded once and
-serve every chunk of the run.
+instead: a fresh interpreter (``python -m cluster_nlp.analysis``, so it imports only what it
+uses and inherits none of the caller's threads or state), started when a stage first needs it
+and ended with the run, which gives their memory back to the system. Within the child the
+model and the pipelines are loaded once and serve every chunk of the run.
 
 The child is handed what a Prefect task takes (the store's URL, document ids, a model
-version) and returns small records; an exception raised in it is raised again in the caller
-(a busy database stays an ``OperationalError``, a bad model file a ``ModelFileError``), and a
-child that dies (the out-of-memory killer) raises ``pebble.ProcessExpired`` and is replaced.
+version) and returns small records, over a pair of pipes of its own; an exception raised in
+it is raised again in the caller (a busy database stays an ``OperationalError``, a bad model
+file a ``ModelFileError``), and a child that dies (the out-of-memory killer) raises
+``AnalysisProcessDied`` and is started afresh by the next call.
 
 The functions that run in the child import their libraries in their bodies: this module is
-imported by the caller, which must not load them. As with any ``spawn``, the child imports
-the caller's main script again (as ``__mp_main__``), so a script that runs the flow keeps
-its work under ``if __name__ == "__main__":``; the console scripts, ``python -c`` and Prefect's
-workers do.
+imported by the caller, which must not load them.
 """
 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from pebble import ProcessPool
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from cluster_nlp.classify.predict import Predictor
@@ -99,6 +97,21 @@ def _tag(
     return {"tagged": summary.tagged, "needs_review": summary.needs_review}
 
 
+# What the caller may ask of the child, by name (the child runs this module as ``__main__``).
+CALLS = {"load_model": _model_identity, "extract": _extract, "tag": _tag}
+
+
+class AnalysisProcessDied(RuntimeError):
+    """The child ended in the middle of a call (killed, or out of memory)."""
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen
+    requests: BinaryIO
+    replies: BinaryIO
+
+
 class AnalysisProcess:
     """One child process for entity extraction and tagging, started on first use.
 
@@ -107,28 +120,55 @@ class AnalysisProcess:
     """
 
     def __init__(self) -> None:
-        self._pool: ProcessPool | None = None
+        self._child: _Child | None = None
         self._lock = threading.Lock()
 
-    def _run(self, function: Callable[..., Any], *args: object) -> Any:
+    @staticmethod
+    def _start() -> _Child:
+        to_child, requests = os.pipe()
+        replies, from_child = os.pipe()
+        # The child finds this code where the caller does (a source checkout, a test's path).
+        path = os.pathsep.join(entry for entry in sys.path if entry)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cluster_nlp.analysis", str(to_child), str(from_child)],
+            pass_fds=(to_child, from_child),
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        os.close(to_child)
+        os.close(from_child)
+        return _Child(process, os.fdopen(requests, "wb"), os.fdopen(replies, "rb"))
+
+    def _run(self, name: str, *args: object) -> Any:
         with self._lock:
-            if self._pool is None:
-                self._pool = ProcessPool(
-                    max_workers=1, context=multiprocessing.get_context("spawn")
-                )
-            pool = self._pool
-        return pool.schedule(function, args=args).result()
+            if self._child is None:
+                self._child = self._start()
+            child = self._child
+            try:
+                # Pickle is safe here: both ends are this code, over pipes no one else holds.
+                pickle.dump((name, args), child.requests)
+                child.requests.flush()
+                failed, value = pickle.load(child.replies)
+            except (EOFError, OSError, pickle.UnpicklingError) as error:
+                self._child = None
+                code = _end(child)
+                raise AnalysisProcessDied(
+                    f"the analysis process ended during {name} (exit code {code})"
+                ) from error
+        if failed:
+            raise value
+        return value
 
     def load_model(
         self, models_dir: str, version: str | None, taxonomy: str | None, pipelines: bool = False
     ) -> ModelIdentity:
         """Load the model (default: the current one), and with ``pipelines`` the entity
         pipelines, ahead of the run's first chunk; a missing or refused model raises here."""
-        return self._run(_model_identity, models_dir, version, taxonomy, pipelines)
+        return self._run("load_model", models_dir, version, taxonomy, pipelines)
 
     def extract(self, db: str, document_ids: list[str]) -> list[str]:
         """Extract and store the entities of ``document_ids``; returns those done."""
-        return self._run(_extract, db, document_ids)
+        return self._run("extract", db, document_ids)
 
     def tag(
         self,
@@ -139,17 +179,58 @@ class AnalysisProcess:
         document_ids: list[str],
     ) -> dict:
         """Tag ``document_ids`` with model ``version``: the ids tagged and how many need review."""
-        return self._run(_tag, db, models_dir, version, taxonomy, document_ids)
+        return self._run("tag", db, models_dir, version, taxonomy, document_ids)
 
     def close(self) -> None:
         """End the child (if started), giving back its memory; the next call starts another."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
-            pool.join()
+            child, self._child = self._child, None
+        if child is not None:
+            _end(child)
+
+
+def _end(child: _Child, timeout_s: float = 30) -> int | None:
+    """Close the child's requests (it ends when it reads their end), then wait for it."""
+    for stream in (child.requests, child.replies):
+        try:
+            stream.close()
+        except OSError:  # a pipe whose reader is gone
+            pass
+    try:
+        return child.process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        child.process.kill()
+        return child.process.wait()
+
+
+def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """The child's loop: one call at a time, until the caller closes its end."""
+    while True:
+        try:
+            name, args = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            reply = (False, CALLS[name](*args))
+        except Exception as error:  # raised again in the caller
+            reply = (True, error)
+        try:
+            data = pickle.dumps(reply)
+        except Exception:  # an exception that cannot be pickled: its class and message
+            error = reply[1]
+            data = pickle.dumps((True, RuntimeError(f"{type(error).__name__}: {error}")))
+        replies.write(data)
+        replies.flush()
 
 
 SHARED = AnalysisProcess()
 """The process's one child: tasks of any thread use it, the run that started it ends it."""
 atexit.register(SHARED.close)
+
+
+if __name__ == "__main__":
+    # Served from the module under its own name, so what it returns (``ModelIdentity``) is
+    # unpickled in the caller as the class the caller knows.
+    from cluster_nlp import analysis
+
+    analysis._serve(os.fdopen(int(sys.argv[1]), "rb"), os.fdopen(int(sys.argv[2]), "wb"))

@@ -132,7 +132,7 @@ def test_a_busy_database_is_retried_and_the_run_completes(
     inbox: Path, models_dir: Path, taxonomy_path: Path, tmp_path: Path, monkeypatch
 ):
     calls: list[list[str]] = []
-    extract = tagging.analysis.extract
+    extract = tagging.analysis.SHARED.extract
 
     def busy_once(db, document_ids):  # as the child's error reaches the task
         calls.append(list(document_ids))
@@ -140,7 +140,7 @@ def test_a_busy_database_is_retried_and_the_run_completes(
             raise database_locked()
         return extract(db, document_ids)
 
-    monkeypatch.setattr(tagging.analysis, "extract", busy_once)
+    monkeypatch.setattr(tagging.analysis.SHARED, "extract", busy_once)
     db = f"sqlite:///{tmp_path}/store.db"
     result = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out", chunk_size=25)
     assert result["failures"] == [] and result["entities_extracted"] == 6
@@ -152,7 +152,7 @@ def test_a_document_that_cannot_be_tagged_fails_alone(
 ):
     poisoned = sha256_file(inbox / "network.md")
     calls: list[list[str]] = []
-    tag = tagging.analysis.tag
+    tag = tagging.analysis.SHARED.tag
 
     def refuse_poisoned(db, models, version, taxonomy, document_ids):
         calls.append(list(document_ids))
@@ -160,7 +160,7 @@ def test_a_document_that_cannot_be_tagged_fails_alone(
             raise ValueError("model cannot score this document")
         return tag(db, models, version, taxonomy, document_ids)
 
-    monkeypatch.setattr(tagging.analysis, "tag", refuse_poisoned)
+    monkeypatch.setattr(tagging.analysis.SHARED, "tag", refuse_poisoned)
     db = f"sqlite:///{tmp_path}/store.db"
     result = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out", chunk_size=25)
 
@@ -174,7 +174,7 @@ def test_a_document_that_cannot_be_tagged_fails_alone(
     assert rows["network.md"]["error"] == "model cannot score this document"
     assert "## Failures (3)" in (tmp_path / "out" / "summary.md").read_text("utf-8")
 
-    monkeypatch.setattr(tagging.analysis, "tag", tag)
+    monkeypatch.setattr(tagging.analysis.SHARED, "tag", tag)
     again = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out")
     assert again["tagged"] == 1 and again["failures"] == []  # left to do, done next time
 
