@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from cluster_nlp.analysis import AnalysisProcess, ModelIdentity, model_identity
+from cluster_nlp.analysis import AnalysisProcess, AnalysisProcessDied, ModelIdentity, model_identity
 from cluster_nlp.registry import (
     CURRENT_FILE,
     METADATA_FILE,
@@ -105,3 +105,27 @@ def test_an_error_in_the_child_reaches_the_caller_as_raised_and_close_ends_the_c
 
 def _children() -> dict[int, psutil.Process]:
     return {child.pid: child for child in psutil.Process().children(recursive=True)}
+
+
+@pytest.mark.timeout(300)
+def test_a_child_killed_mid_run_fails_that_call_alone_and_the_next_starts_another(
+    tmp_path: Path,
+):
+    models = tmp_path / "models"
+    models.mkdir()
+    analysis = AnalysisProcess()
+    before = set(_children())
+    try:
+        with pytest.raises(ModelFileError):
+            analysis.load_model(str(models), None, None)
+        (first,) = [child for pid, child in _children().items() if pid not in before]
+        first.kill()  # as the out-of-memory killer would
+        first.wait(30)
+        with pytest.raises(AnalysisProcessDied, match="ended during load_model"):
+            analysis.load_model(str(models), None, None)
+        with pytest.raises(ModelFileError):  # a fresh child answers
+            analysis.load_model(str(models), None, None)
+        (second,) = [child for pid, child in _children().items() if pid not in before]
+        assert second.pid != first.pid
+    finally:
+        analysis.close()
