@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import atexit
 import os
-import pickle
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cluster_nlp.classify.predict import Predictor
@@ -108,8 +108,8 @@ class AnalysisProcessDied(RuntimeError):
 @dataclass
 class _Child:
     process: subprocess.Popen
-    requests: BinaryIO
-    replies: BinaryIO
+    requests: Connection
+    replies: Connection
 
 
 class AnalysisProcess:
@@ -137,7 +137,9 @@ class AnalysisProcess:
         )
         os.close(to_child)
         os.close(from_child)
-        return _Child(process, os.fdopen(requests, "wb"), os.fdopen(replies, "rb"))
+        return _Child(
+            process, Connection(requests, readable=False), Connection(replies, writable=False)
+        )
 
     def _run(self, name: str, *args: object) -> Any:
         with self._lock:
@@ -145,11 +147,11 @@ class AnalysisProcess:
                 self._child = self._start()
             child = self._child
             try:
-                # Pickle is safe here: both ends are this code, over pipes no one else holds.
-                pickle.dump((name, args), child.requests)
-                child.requests.flush()
-                failed, value = pickle.load(child.replies)
-            except (EOFError, OSError, pickle.UnpicklingError) as error:
+                # multiprocessing's connections pickle what they carry, which is safe here:
+                # both ends are this code, over pipes no one else holds.
+                child.requests.send((name, args))
+                failed, value = child.replies.recv()
+            except (EOFError, OSError) as error:
                 self._child = None
                 code = _end(child)
                 raise AnalysisProcessDied(
@@ -191,9 +193,9 @@ class AnalysisProcess:
 
 def _end(child: _Child, timeout_s: float = 30) -> int | None:
     """Close the child's requests (it ends when it reads their end), then wait for it."""
-    for stream in (child.requests, child.replies):
+    for connection in (child.requests, child.replies):
         try:
-            stream.close()
+            connection.close()
         except OSError:  # a pipe whose reader is gone
             pass
     try:
@@ -203,11 +205,11 @@ def _end(child: _Child, timeout_s: float = 30) -> int | None:
         return child.process.wait()
 
 
-def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
+def _serve(requests: Connection, replies: Connection) -> None:
     """The child's loop: one call at a time, until the caller closes its end."""
     while True:
         try:
-            name, args = pickle.load(requests)
+            name, args = requests.recv()
         except EOFError:
             return
         try:
@@ -215,12 +217,12 @@ def _serve(requests: BinaryIO, replies: BinaryIO) -> None:
         except Exception as error:  # raised again in the caller
             reply = (True, error)
         try:
-            data = pickle.dumps(reply)
+            replies.send(reply)  # pickled whole before a byte is written
+        except OSError:
+            return  # the caller is gone
         except Exception:  # an exception that cannot be pickled: its class and message
             error = reply[1]
-            data = pickle.dumps((True, RuntimeError(f"{type(error).__name__}: {error}")))
-        replies.write(data)
-        replies.flush()
+            replies.send((True, RuntimeError(f"{type(error).__name__}: {error}")))
 
 
 SHARED = AnalysisProcess()
@@ -233,4 +235,6 @@ if __name__ == "__main__":
     # unpickled in the caller as the class the caller knows.
     from cluster_nlp import analysis
 
-    analysis._serve(os.fdopen(int(sys.argv[1]), "rb"), os.fdopen(int(sys.argv[2]), "wb"))
+    analysis._serve(
+        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+    )
