@@ -33,6 +33,7 @@ for name, value in EMBEDDED_SERVER_DEFAULTS.items():
 from prefect.client.orchestration import get_client  # noqa: E402
 from sections import machine, write_section  # noqa: E402
 
+from cluster_nlp.analysis import loaded_predictor  # noqa: E402
 from cluster_nlp.classify.tag import tag_documents  # noqa: E402
 from cluster_nlp.config import get_settings  # noqa: E402
 from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows  # noqa: E402
@@ -43,11 +44,7 @@ from cluster_nlp.nlp.pipeline import LANGUAGES, pipeline  # noqa: E402
 from cluster_nlp.registry import current_version  # noqa: E402
 from cluster_nlp.report import drift_markdown, run_statistics  # noqa: E402
 from cluster_nlp.store.db import open_store  # noqa: E402
-from flows.tag_documents import (  # noqa: E402
-    _loaded_predictor,
-    load_predictor,
-    tag_documents_flow,
-)
+from flows.tag_documents import tag_documents_flow  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK_START, MARK_END = "<!-- flow:start -->", "<!-- flow:end -->"
@@ -102,7 +99,7 @@ def plain_loop(inbox: Path, db: str, out: Path, models_dir: str, version: str) -
     stages = {}
     stages["ingest"], _, summary = timed(ingest, [inbox], sessions, "auto", limits)
     stages["entities"], _, _ = timed(extract_stored, sessions)
-    predictor = load_predictor(models_dir, version, None)
+    predictor = loaded_predictor(models_dir, version, None)
     stages["tags"], _, tagged = timed(tag_documents, sessions, predictor, text_extractor_version())
     stages["export"], _, _ = timed(exports, sessions, out, version, summary)
     return {
@@ -142,7 +139,7 @@ def flow_run(arguments: dict) -> dict:
 
 
 def load_models(models_dir: str, version: str) -> None:
-    load_predictor(models_dir, version, None)
+    loaded_predictor(models_dir, version, None)
     for lang in LANGUAGES:
         pipeline(lang)
 
@@ -172,7 +169,7 @@ def main() -> None:
         # server starting while the model and spaCy load. Then what the loop pays: the loading
         # alone, timed second so it gets the warmer caches (the comparison errs against the flow).
         startup_s, _, _ = timed(warm_start, models_dir, version, None, spacy=True)
-        _loaded_predictor.cache_clear()
+        loaded_predictor.cache_clear()
         pipeline.cache_clear()
         loading_s, _, _ = timed(load_models, models_dir, version)
         server_s = max(startup_s - loading_s, 0.0)

@@ -5,7 +5,8 @@
 The hostile corpus of the tests (``tests/support/hostile_corpus.py``) is written once; the
 baseline inbox holds only its good files. Each inbox is tagged by the flow in a fresh
 process with a fresh SQLite store and the current model, so each process's peak resident
-memory (``ru_maxrss``) is that run's alone; the parser workers' peak is reported apart.
+memory (``ru_maxrss``) is that run's alone; the largest child's peak (a parser worker, or
+the analysis child that extracts entities and tags) is reported apart.
 The section of BENCHMARKS.md between the ``hostile`` markers is rewritten.
 """
 
@@ -87,9 +88,10 @@ def section(hostile: dict, baseline: dict, corpus_size: int, faults: int) -> str
 `uv run python benchmarks/hostile.py` on {date.today().isoformat()}, {machine()}, with the
 current model and the limits of the hostile flow test (20 s and 512 MB a file). Each run is
 one `tag-documents` flow in a fresh process; peak RSS is that process's `ru_maxrss` (the
-flow's parent), the workers' column the largest parser worker's.
+flow's parent), the children's column the largest child's: a parser worker, or the analysis
+child that extracts entities and tags (`cluster_nlp.analysis`).
 
-| inbox | files | outcomes | tagged | parent peak RSS MB | worker peak RSS MB | s |
+| inbox | files | outcomes | tagged | parent peak RSS MB | largest child's peak RSS MB | s |
 |---|---|---|---|---|---|---|
 {line("good files only (baseline)", baseline)}
 {line("hostile corpus + good files", hostile)}

@@ -79,11 +79,19 @@ def help_times(env: dict[str, str], repeats: int, every: bool) -> dict[str, tupl
     }
 
 
-def ingest_times(env: dict[str, str], folder: Path) -> tuple[tuple[float, float], ...]:
-    """(wall, CPU) of a first ingest of ``folder`` into a fresh store and of the rerun."""
-    with tempfile.TemporaryDirectory() as store:
-        args = [sys.executable, "-c", CLI, "ingest", str(folder), "--db", f"sqlite:///{store}/s.db"]
-        return timed(args, env), timed(args, env)
+def ingest_times(
+    env: dict[str, str], folder: Path, repeats: int
+) -> tuple[tuple[float, float], ...]:
+    """(wall, CPU) of a first ingest of ``folder`` into a fresh store and of the rerun, each
+    the best of ``repeats`` (a fresh store for each first ingest)."""
+    firsts, again = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as store:
+            url = f"sqlite:///{store}/s.db"
+            args = [sys.executable, "-c", CLI, "ingest", str(folder), "--db", url]
+            firsts.append(timed(args, env))
+            again.append(timed(args, env))
+    return min(firsts), min(again)
 
 
 def row(label: str, env: dict[str, str], repeats: int, folder: Path, every: bool) -> str:
@@ -91,7 +99,7 @@ def row(label: str, env: dict[str, str], repeats: int, folder: Path, every: bool
     helps = help_times(env, repeats, every)
     root = helps["cluster-nlp"]
     mean = [sum(times[i] for times in helps.values()) / len(helps) for i in (0, 1)]
-    first, again = ingest_times(env, folder)
+    first, again = ingest_times(env, folder, repeats)
     return (
         f"| {label} | {baseline[0]:.3f} / {baseline[1]:.3f} | {root[0]:.3f} / {root[1]:.3f} "
         f"| {f'{mean[0]:.3f} / {mean[1]:.3f} ({len(helps)} commands)' if every else '-'} "
@@ -140,6 +148,14 @@ def main() -> None:
             "rows of one run, and CPU more than wall. The virtualenv holds compiled bytecode "
             "(`make` syncs it with `--compile-bytecode`); the checkouts' own modules are "
             "compiled at each start where PYTHONDONTWRITEBYTECODE is set, as here.",
+            "",
+            "An unchanged re-ingest decides what is new (the folder's listing, each file's "
+            "SHA-256, a few queries) before it loads anything that parses or migrates: the PDF "
+            "engines are imported by the parser workers, and Alembic only when the store is "
+            "behind the newest migration (`tests/cli/test_ingest.py` keeps both out). What it "
+            "still pays is Python with Typer and the command line (the `--help` column), "
+            "SQLAlchemy with the store's ORM models, pydantic and the settings, and the work "
+            "itself.",
             MARK_END,
         ]
     )

@@ -81,8 +81,7 @@ def warm_start(models_dir: str, model: str | None, taxonomy: str | None, spacy: 
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL
 
-    from cluster_nlp.nlp.pipeline import LANGUAGES, pipeline
-    from flows.tag_documents import load_predictor
+    from cluster_nlp.analysis import SHARED
 
     starting = None
     if not PREFECT_API_URL.value():
@@ -90,10 +89,8 @@ def warm_start(models_dir: str, model: str | None, taxonomy: str | None, spacy: 
         starting = threading.Thread(target=SubprocessASGIServer().start, name="prefect-server")
         starting.start()
     try:
-        load_predictor(models_dir, model, taxonomy)
-        if spacy:  # on a Dask cluster the workers load their own pipelines
-            for lang in LANGUAGES:
-                pipeline(lang)
+        # In the child process that will tag (on a Dask cluster the workers load their own).
+        SHARED.load_model(models_dir, model, taxonomy, pipelines=spacy)
     finally:
         if starting is not None:
             starting.join()

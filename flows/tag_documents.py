@@ -14,7 +14,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from functools import lru_cache
 from pathlib import Path
 
 from prefect import Flow, Task, flow, get_run_logger, task
@@ -23,9 +22,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
+# The module, not its SHARED child: a task pickled by value (Dask) must not carry a lock.
+from cluster_nlp import analysis
 from cluster_nlp.atomic_files import write_atomically
-from cluster_nlp.classify.predict import Predictor, trained_predictor
-from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.config import get_settings
 from cluster_nlp.export import (
     ENTITIES_TABLE,
@@ -39,10 +38,8 @@ from cluster_nlp.export import (
 from cluster_nlp.inbox import local_inbox, scan_inbox
 from cluster_nlp.ingest.pipeline import ingest, parse_attempt, text_extractor_version
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
-from cluster_nlp.nlp.batch import extract_stored
-from cluster_nlp.nlp.pipeline import extractor_version
+from cluster_nlp.nlp.choices import extractor_version
 from cluster_nlp.pathtext import path_text
-from cluster_nlp.registry import current_version, load_version
 from cluster_nlp.report import (
     previous_statistics,
     report_html,
@@ -149,17 +146,6 @@ def with_task_runner(flow_function: Flow, dask_address: str | None) -> Flow:
     return flow_function.with_options(task_runner=runner)
 
 
-def load_predictor(models_dir: str, version: str | None, taxonomy: str | None) -> Predictor:
-    """The model ``version`` (default: the current one), loaded once per worker process."""
-    return _loaded_predictor(models_dir, version or current_version(Path(models_dir)), taxonomy)
-
-
-@lru_cache(maxsize=2)  # the current model and the one before it, in a long-lived worker
-def _loaded_predictor(models_dir: str, version: str | None, taxonomy: str | None) -> Predictor:
-    loaded = load_taxonomy(taxonomy)
-    return trained_predictor(load_version(Path(models_dir), loaded, version), loaded)
-
-
 @task(name="scan", cache_policy=NO_CACHE, **RETRIES)
 def scan(inbox: str, staging_dir: str, db: str, engine: str, limits: dict) -> list[dict]:
     """Every supported file of the inbox: path, content hash, and whether the store has it.
@@ -214,7 +200,7 @@ def ingest_chunk(
 def extract_chunk(document_ids: list[str], db: str, store_id: str, claims: dict) -> dict:
     sessions = open_store(db)
     with claimed(sessions, "entities", document_ids, **claims):
-        return {"done": extract_stored(sessions, document_ids), "by": claims["owner"]}
+        return {"done": analysis.SHARED.extract(db, document_ids), "by": claims["owner"]}
 
 
 @task(
@@ -239,11 +225,10 @@ def tag_chunk(
     taxonomy_version: str,
     claims: dict,
 ) -> dict:
-    predictor = load_predictor(models_dir, model_version, taxonomy)
     sessions = open_store(db)
     with claimed(sessions, f"tags:{model_version}", document_ids, **claims):
-        summary = tag_documents(sessions, predictor, text_extractor_version(), document_ids)
-    return {"tagged": summary.tagged, "needs_review": summary.needs_review, "by": claims["owner"]}
+        summary = analysis.SHARED.tag(db, models_dir, model_version, taxonomy, document_ids)
+    return {**summary, "by": claims["owner"]}
 
 
 @task(name="export", cache_policy=NO_CACHE, **RETRIES)
@@ -364,8 +349,8 @@ def tag_documents_flow(
     taxonomy = taxonomy or (str(settings.taxonomy) if settings.taxonomy else None)
     size = chunk_size or settings.chunk_size
     sessions = open_store(db)  # migrates once, before any task touches the store
-    predictor = load_predictor(models_dir, model, taxonomy)  # a missing model fails here
-    run_id = start_run(sessions, RUN_KIND, {"inbox": inbox, "model": predictor.version})
+    identity = analysis.model_identity(models_dir, model, taxonomy)  # a missing model fails here
+    run_id = start_run(sessions, RUN_KIND, {"inbox": inbox, "model": identity.version})
     claims = {"owner": process_owner(run_id), "ttl_s": settings.claim_ttl_s}
     store = {"db": db, "store_id": store_identity(sessions), "claims": claims}
     limits = ParseLimits(
@@ -394,16 +379,16 @@ def tag_documents_flow(
         )
         tagged, tag_failures = run_chunks(
             tag_chunk,
-            documents_to_tag(sessions, predictor.version),
+            documents_to_tag(sessions, identity.version),
             size,
             models_dir=models_dir,
-            model_version=predictor.version,
+            model_version=identity.version,
             taxonomy=taxonomy,
-            taxonomy_version=predictor.taxonomy_version,
+            taxonomy_version=identity.taxonomy_version,
             **store,
         )
         failures += extract_failures + tag_failures
-        exported = export_outputs(db, out, predictor.version, taxonomy)
+        exported = export_outputs(db, out, identity.version, taxonomy)
 
         # A chunk's cached result may be another run's work (same documents, same versions):
         # this run reports only what it did, and counts the rest as done before.
@@ -425,7 +410,7 @@ def tag_documents_flow(
         table = run_table(files, outcomes, tagged_ids, failures, exported["labels"])
         counts = {name: sum(row["outcome"] == name for row in table) for name in OUTCOMES}
         statistics = {
-            **run_statistics(sessions, sorted(new_ids | tagged_ids), predictor.version),
+            **run_statistics(sessions, sorted(new_ids | tagged_ids), identity.version),
             "files": len(files),
             "outcomes": counts,
             "failed": sum(row["outcome"].startswith("failed") for row in table),
@@ -441,18 +426,20 @@ def tag_documents_flow(
     except Exception:
         finish_run(sessions, run_id, "failed", {})
         raise
+    finally:
+        analysis.SHARED.close()  # the models' memory goes back to the system between runs
 
     create_table_artifact(
         key=ARTIFACT_TABLE,
         table=table,
-        description=f"Documents of tagging run {run_id}, model {predictor.version}",
+        description=f"Documents of tagging run {run_id}, model {identity.version}",
     )
     create_markdown_artifact(
         key=ARTIFACT_SUMMARY, markdown=summary, description="Run summary and drift"
     )
     result = {
         "run_id": run_id,
-        "model_version": predictor.version,
+        "model_version": identity.version,
         "files": len(files),
         "outcomes": counts,
         "entities_extracted": sum(len(chunk["done"]) for chunk in own_extracted),

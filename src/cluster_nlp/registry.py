@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import skops.io as sio
-
 from cluster_nlp.config import get_settings
 from cluster_nlp.taxonomy import Taxonomy
 
@@ -131,6 +129,8 @@ def save_version(
     card: str,
 ) -> Path:
     folder = version_folder(models_dir, version)
+    import skops.io as sio  # with scikit-learn: only where models are written or read
+
     folder.mkdir(parents=True, exist_ok=False)
     data = sio.dumps(classifiers)
     (folder / MODEL_FILE).write_bytes(data)
@@ -159,11 +159,19 @@ def read_metrics(models_dir: Path, version: str) -> dict:
     return _read_json(models_dir, path) if path.exists() else {}
 
 
-def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, object]:
-    """Load a skops model file, refusing tampered bytes, untrusted types and oversized files."""
+def _read_whole(path: Path, expected_sha256: str | None) -> bytes:
+    """A model file's bytes, refused when they are not those recorded."""
     data = read_limited(path, _model_file_limit())
     if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
         raise ModelFileError(f"{path} does not match its recorded hash: tampered or corrupted")
+    return data
+
+
+def load_classifiers(path: Path, expected_sha256: str | None = None) -> dict[str, object]:
+    """Load a skops model file, refusing tampered bytes, untrusted types and oversized files."""
+    import skops.io as sio
+
+    data = _read_whole(path, expected_sha256)
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as error:  # skops raises assorted errors on bytes that are not its format
@@ -196,7 +204,11 @@ def current_version(models_dir: Path) -> str | None:
     return valid_version(name, f"version in {path}") if name else None
 
 
-def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = None) -> LoadedModel:
+def check_version(
+    models_dir: Path, taxonomy: Taxonomy, version: str | None = None
+) -> tuple[str, dict]:
+    """The version (default: the current one) and its metadata, once its model file is found
+    whole and trained with ``taxonomy``; the classifiers are not loaded (nor scikit-learn)."""
     version = version or current_version(models_dir)
     if version is None:
         raise ModelFileError(f"no model promoted in {models_dir}: run `cluster-nlp train`")
@@ -207,8 +219,17 @@ def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = Non
             f"model {version} was trained with taxonomy {trained_with[:12]}, "
             f"the taxonomy in use is {taxonomy.version[:12]}: retrain with `cluster-nlp train`"
         )
-    path = _confined(models_dir, version_folder(models_dir, version) / MODEL_FILE)
-    classifiers = load_classifiers(path, metadata["model_sha256"])
+    _read_whole(_model_path(models_dir, version), metadata["model_sha256"])
+    return version, metadata
+
+
+def _model_path(models_dir: Path, version: str) -> Path:
+    return _confined(models_dir, version_folder(models_dir, version) / MODEL_FILE)
+
+
+def load_version(models_dir: Path, taxonomy: Taxonomy, version: str | None = None) -> LoadedModel:
+    version, metadata = check_version(models_dir, taxonomy, version)
+    classifiers = load_classifiers(_model_path(models_dir, version), metadata["model_sha256"])
     return LoadedModel(version, metadata["model_sha256"], classifiers, metadata)
 
 

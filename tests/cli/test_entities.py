@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
 from cluster_nlp.cli.entities import _short_value
-from cluster_nlp.nlp.pipeline import extractor_version
+from cluster_nlp.nlp.choices import extractor_version
 from cluster_nlp.nlp.train import TRAIN_CONFIG
 from cluster_nlp.records import (
     DocumentStatus,

@@ -1,15 +1,22 @@
-"""``ingest --include/--exclude`` globs and ``--dry-run``, which stores nothing."""
+"""``ingest --include/--exclude`` globs and ``--dry-run``, which stores nothing; a re-ingest
+decides what is new before it loads anything that parses."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hostile_corpus import good_pdf
 from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
 from cluster_nlp.ingest.pipeline import chosen
+from cluster_nlp.store.db import open_store
+from cluster_nlp.store.documents import load_document, run_record
 
 runner = CliRunner()
 FILES = (
@@ -95,3 +102,66 @@ def test_the_readme_example_ingests_only_pdfs():
     for line in examples:
         command = line.split("#")[0]
         assert "corpus/pdf" in command or "--include '*.pdf'" in command, line
+
+
+# A fresh interpreter, as the console script runs: one command, then its exit code and the
+# modules it imported (its parser processes import their own).
+COMMAND_THEN_MODULES = """
+import json, sys
+from flows.cli import app
+code = 0
+try:
+    app(sys.argv[1:], prog_name="cluster-nlp")
+except SystemExit as stopped:
+    code = stopped.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+# What parsing and migrating need; a command that parses nothing and finds its store at the
+# newest schema must not load them (each costs a fraction of a second at every start).
+PARSING_AND_MIGRATING = ("alembic", "pdfplumber", "pdfminer", "pypdfium2", "py3langid", "numpy")
+
+
+def _ingest_in_fresh_process(folder: Path, url: str) -> tuple[dict, set[str]]:
+    """The counts of one ``cluster-nlp ingest`` run, and the libraries its process loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_THEN_MODULES, "ingest", str(folder), "--db", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(done.stderr.splitlines()[-1])
+    assert report["code"] == 0, done.stdout + done.stderr
+    run_id = done.stdout.split()[-1]  # the summary ends with "run <id>"
+    counts = run_record(open_store(url), run_id)["counts"]
+    return counts, {name.split(".")[0] for name in report["modules"]}
+
+
+@pytest.mark.parametrize(
+    ("changed", "new_bytes"),
+    [
+        ("report.pdf", lambda font: good_pdf(font, "Технопарк Академгородка открыл новый корпус")),
+        ("notes.md", lambda font: "Технопарк Академгородка открыл новый корпус.\n".encode()),
+    ],
+)
+def test_reingest_parses_only_changed_files_and_loads_no_parser_for_unchanged_ones(
+    tmp_path: Path, dejavu_font: Path, changed: str, new_bytes
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.pdf").write_bytes(good_pdf(dejavu_font, "Кластер искусственного интеллекта"))
+    (inbox / "notes.md").write_text("Заметки о кластере в Томске.\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/store.db"
+    first = runner.invoke(app, ["ingest", str(inbox), "--db", url, "--workers", "1"])
+    assert first.exit_code == 0, first.output
+
+    counts, loaded = _ingest_in_fresh_process(inbox, url)
+    assert (counts["ingested"], counts["known"], counts["failed"]) == (0, 2, 0)
+    assert not loaded & set(PARSING_AND_MIGRATING), sorted(loaded & set(PARSING_AND_MIGRATING))
+
+    (inbox / changed).write_bytes(new_bytes(dejavu_font))
+    counts, loaded = _ingest_in_fresh_process(inbox, url)
+    assert (counts["ingested"], counts["known"], counts["failed"]) == (1, 1, 0)
+    digest = hashlib.sha256((inbox / changed).read_bytes()).hexdigest()
+    assert "Технопарк Академгородка" in load_document(open_store(url), digest).text
+    # The new file was parsed in a worker: the command's own process still holds no engine.
+    assert not loaded & set(PARSING_AND_MIGRATING), sorted(loaded & set(PARSING_AND_MIGRATING))

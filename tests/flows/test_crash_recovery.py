@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from store_invariants import assert_rows_whole, check_store, decisions
 
 from cluster_nlp.ingest.pipeline import ingest, sha256_file
-from cluster_nlp.nlp.pipeline import extractor_version
+from cluster_nlp.nlp.choices import extractor_version
 from cluster_nlp.records import Decision
 from cluster_nlp.store.abandoned import ABANDONED
 from cluster_nlp.store.db import open_store

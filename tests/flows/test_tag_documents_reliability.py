@@ -90,11 +90,11 @@ def test_a_database_outage_costs_each_chunk_its_retries_not_each_document(
 ):
     calls: list[list[str]] = []
 
-    def unreachable(sessions, document_ids):
+    def unreachable(db, document_ids):  # as the analysis child's error reaches the task
         calls.append(list(document_ids))
         raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("unable to open"))
 
-    monkeypatch.setattr(tagging, "extract_stored", unreachable)
+    monkeypatch.setattr(tagging.analysis.SHARED, "extract", unreachable)
     # the retries as configured, without waiting between them
     monkeypatch.setattr(
         tagging, "extract_chunk", tagging.extract_chunk.with_options(retry_delay_seconds=0)

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.config import PROJECT_ROOT, get_settings
-from cluster_nlp.nlp.pipeline import PipelineChoiceError, hash_folder
+from cluster_nlp.nlp.choices import PipelineChoiceError, hash_folder
 
 VERSION_AND_PIPELINE = """
 import json
-from cluster_nlp.nlp.pipeline import extractor_version, pipeline
+from cluster_nlp.nlp.choices import extractor_version
+from cluster_nlp.nlp.pipeline import pipeline
 nlp = pipeline("en")
 doc = nlp("The Tomsk cluster signed an agreement on July 21, 2021.")
 print(json.dumps({"version": extractor_version(), "labels": sorted(e.label_ for e in doc.ents)}))

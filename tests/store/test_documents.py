@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 
 from cluster_nlp.records import (
@@ -27,6 +28,8 @@ from cluster_nlp.store.db import (
     create_store_engine,
     migrate,
     open_store,
+    schema_heads,
+    stored_revisions,
 )
 from cluster_nlp.store.documents import (
     document_summaries,
@@ -35,6 +38,7 @@ from cluster_nlp.store.documents import (
     known_ids,
     load_document,
     remember_path,
+    remember_paths,
     retryable_ids,
     run_record,
     save_document,
@@ -141,6 +145,18 @@ def test_remember_path_is_idempotent(sessions):
     assert paths == ["a.pdf", "copy.pdf"]
 
 
+def test_remember_paths_records_each_new_name_of_many_documents_once(sessions):
+    save_document(sessions, make_document(SHA_A), size_bytes=1)
+    save_document(sessions, make_document(SHA_B, path="b.pdf"), size_bytes=1)
+    seen = {SHA_A: ["a.pdf", "copy.pdf", "copy.pdf"], SHA_B: ["b.pdf", "sub/b.pdf"]}
+    remember_paths(sessions, seen)
+    remember_paths(sessions, seen)
+    with sessions() as session:
+        rows = session.execute(select(DocumentPathRow.document_id, DocumentPathRow.path))
+        paths = sorted((row.document_id, row.path) for row in rows)
+    assert paths == [(SHA_A, "a.pdf"), (SHA_A, "copy.pdf"), (SHA_B, "b.pdf"), (SHA_B, "sub/b.pdf")]
+
+
 def test_failed_document_row_keeps_reason(sessions):
     save_document(
         sessions,
@@ -195,6 +211,41 @@ def test_migrations_match_the_models(store_url: str):
         )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_schema_heads_read_without_alembic_are_alembics_own(store_url: str):
+    config = alembic_config(store_url)
+    assert schema_heads() == frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def _stamp(store_url: str, revision: str | None) -> None:
+    """Leave a store at ``revision``: nothing (no store yet), a real one, or one unknown."""
+    if revision is None:
+        return
+    engine = create_store_engine(store_url)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005" if revision == "0005" else "head")
+    if revision == "unknown":
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("revision", [None, "0005", "head"])
+def test_opening_a_store_brings_it_to_the_newest_schema(store_url: str, revision: str | None):
+    _stamp(store_url, revision)
+    sessions = open_store(store_url)
+    assert stored_revisions(sessions.kw["bind"]) == schema_heads()
+    assert save_document(sessions, make_document(SHA_A), size_bytes=1)  # every table is there
+
+
+def test_a_store_of_a_revision_this_code_does_not_know_is_one_line(store_url: str):
+    _stamp(store_url, "unknown")
+    with pytest.raises(StoreError, match=r"^cannot open store .*f00d") as raised:
+        open_store(store_url)
+    assert "\n" not in str(raised.value)
 
 
 FAILURES_BEFORE_0008 = [

@@ -551,7 +551,7 @@ def tag_command(
 
 def _extract_missing_entities(sessions) -> None:
     from cluster_nlp.nlp.batch import extract_stored
-    from cluster_nlp.nlp.pipeline import extractor_version
+    from cluster_nlp.nlp.choices import extractor_version
     from cluster_nlp.store.entities import documents_to_extract
 
     pending = documents_to_extract(sessions, extractor_version())

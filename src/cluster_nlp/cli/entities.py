@@ -87,7 +87,7 @@ def _file_entities(path: Path) -> tuple[str, list[Entity]]:
 def _stored_entities(db: str | None, prefix: str) -> tuple[str, list[Entity]]:
     """The current extractor's entities of a stored document, extracted and stored if new."""
     from cluster_nlp.nlp.batch import extract_stored
-    from cluster_nlp.nlp.pipeline import extractor_version
+    from cluster_nlp.nlp.choices import extractor_version
     from cluster_nlp.records import DocumentStatus
     from cluster_nlp.store.db import open_store
     from cluster_nlp.store.documents import document_summaries
@@ -114,7 +114,7 @@ def entities_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Entities of a file (extracted now, not stored) or of a stored document (stored first)."""
-    from cluster_nlp.nlp.pipeline import PipelineChoiceError, extractor_version
+    from cluster_nlp.nlp.choices import PipelineChoiceError, extractor_version
     from cluster_nlp.store.db import StoreError
 
     path = Path(target)
@@ -161,7 +161,7 @@ def train_ner_command(
     """Train a ner per language, compare it with the rules and a combination, record the best."""
     from cluster_nlp.config import get_settings
     from cluster_nlp.corpus.schema import CorpusError
-    from cluster_nlp.nlp.pipeline import DEFAULTS_PATH
+    from cluster_nlp.nlp.choices import DEFAULTS_PATH
     from cluster_nlp.nlp.train import TRAIN_CONFIG, TrainingError, train_ner, write_defaults
 
     defaults = defaults or DEFAULTS_PATH

@@ -26,7 +26,7 @@ from cluster_nlp.store.documents import (
     failed_document,
     finish_run,
     known_ids,
-    remember_path,
+    remember_paths,
     retryable_ids,
     save_document,
     start_run,
@@ -213,12 +213,16 @@ def ingest(
     # Files with the same bytes are parsed once, as the first of them; the others are
     # recorded as further paths of that document when it is stored.
     to_parse: dict[str, list[Path]] = {}
+    seen_again: dict[str, list[str]] = {}
     for path, digest in hashes.items():
         if digest in stored:
-            remember_path(sessions, digest, path_text(path))
-            record(FileOutcome(path, Outcome.KNOWN, document_id=digest))
+            seen_again.setdefault(digest, []).append(path_text(path))
         else:
             to_parse.setdefault(digest, []).append(path)
+    remember_paths(sessions, seen_again)
+    for path, digest in hashes.items():
+        if digest in stored:
+            record(FileOutcome(path, Outcome.KNOWN, document_id=digest))
 
     by_path = {paths[0]: digest for digest, paths in to_parse.items()}
     for result in parse_files(list(by_path), engine, limits):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
-from cluster_nlp.ingest import ExtractionError, extract
+from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.pathtext import valid_text
 from cluster_nlp.records import ErrorClass, ExtractedDocument
 
@@ -62,6 +62,10 @@ def _cap_memory(memory_mb: int) -> None:
 
 
 def _parse(path: Path, engine: str, ocr: bool = True) -> ExtractedDocument | ParseFailure:
+    # Imported in the worker, on its first file: a caller with nothing to parse (an unchanged
+    # folder) never loads the PDF engines, nor holds them in its own memory.
+    from cluster_nlp.ingest.extraction import extract
+
     try:
         return extract(path, engine=engine, ocr=ocr)
     except (ExtractionError, MemoryError, RecursionError) as error:

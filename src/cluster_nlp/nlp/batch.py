@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from cluster_nlp.nlp.choices import extractor_version
 from cluster_nlp.nlp.extract import extract_entities
-from cluster_nlp.nlp.pipeline import extractor_version
 from cluster_nlp.store.documents import SessionFactory, load_document
 from cluster_nlp.store.entities import documents_to_extract, save_entities
 

@@ -25,9 +25,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from cluster_nlp.nlp.choices import SOURCES
 from cluster_nlp.nlp.components import PredictThenAnnotate
-
-SOURCES = ("rules", "trained", "combined")
 
 
 class EntitySourceError(ValueError):

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from spacy.tokens import Doc
 
 from cluster_nlp.datafile import load_yaml_model
 from cluster_nlp.nlp.gazetteer import fold, is_abbreviation, morph
+
+if TYPE_CHECKING:  # the exports read these words too, and must not load spaCy for them
+    from spacy.tokens import Doc
 
 OPENING, CLOSING = "«", "»"
 QUOTES = frozenset({OPENING, CLOSING, '"', "„", "“", "”"})

@@ -6,43 +6,35 @@ pipeline (add a trained ``ner``, drop a component) by editing a config, not code
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
-from importlib.metadata import version
 from pathlib import Path
-from typing import NamedTuple
 
 import spacy
 import yaml
 from spacy.language import Language
 from spacy.util import load_config, load_model_from_config
 
-from cluster_nlp.config import get_settings
 from cluster_nlp.nlp import (  # noqa: F401  (register factories)
     entity_sources,
     natasha_ner,
     org_boundaries,
 )
-from cluster_nlp.nlp.entity_sources import SOURCES
+from cluster_nlp.nlp.choices import (
+    DATA,
+    LANGUAGES,
+    PIPELINE_KINDS,
+    PipelineChoiceError,
+    default_choices,
+)
 from cluster_nlp.nlp.name_patterns import name_patterns
 
-DATA = Path(__file__).with_name("data")
-LANGUAGES = ("ru", "en")
-DEFAULTS_PATH = DATA / "default_pipeline.yaml"
-# rules: natasha and the entity ruler; trained: the corpus-trained ner alone; combined: both;
-# by_type: each entity type from whichever of the three found it best (``entity_sources``).
-PIPELINE_KINDS = ("rules", "trained", "combined", "by_type")
 # Ruler patterns carry ids with this prefix, so each entity can say which component found it.
 RULER_ID_PREFIX = "entity_ruler:"
 
 
 class PatternError(ValueError):
     """A pattern data file is malformed (one line, naming the file and the entry)."""
-
-
-class PipelineChoiceError(ValueError):
-    """The default-pipeline file is malformed or names a model that is not there (one line)."""
 
 
 def _numeric_patterns(lang: str) -> list[dict]:
@@ -146,42 +138,6 @@ def build_pipeline(
     return nlp
 
 
-class PipelineChoice(NamedTuple):
-    kind: str
-    model: Path | None  # the trained model's folder, for every kind but "rules"
-    types: dict[str, str] | None = None  # entity type -> source, for "by_type"
-
-
-def default_choices(path: Path = DEFAULTS_PATH) -> dict[str, PipelineChoice]:
-    """Each language's default pipeline, as ``cluster-nlp train-ner`` decided it.
-
-    Model folders in the file are relative to the models folder (``CLUSTER_NLP_MODELS_DIR``).
-    """
-    entries = yaml.safe_load(path.read_text("utf-8"))
-    if not isinstance(entries, dict) or set(entries) != set(LANGUAGES):
-        raise PipelineChoiceError(f"{path.name}: needs one entry for each of {LANGUAGES}")
-    choices = {}
-    for lang, entry in entries.items():
-        if not isinstance(entry, dict) or entry.get("pipeline") not in PIPELINE_KINDS:
-            raise PipelineChoiceError(f"{path.name}: {lang} needs pipeline: {PIPELINE_KINDS}")
-        needs_model = entry["pipeline"] != "rules"
-        if needs_model != bool(entry.get("model")):
-            raise PipelineChoiceError(
-                f"{path.name}: {lang}: rules takes no model; trained and combined need one"
-            )
-        model = get_settings().models_dir / entry["model"] if needs_model else None
-        types = entry.get("types")
-        if (entry["pipeline"] == "by_type") != isinstance(types, dict) or not all(
-            source in SOURCES for source in (types or {}).values()
-        ):
-            raise PipelineChoiceError(
-                f"{path.name}: {lang}: by_type needs types: {{TYPE: {'|'.join(SOURCES)}}}, "
-                "and only by_type takes them"
-            )
-        choices[lang] = PipelineChoice(entry["pipeline"], model, types)
-    return choices
-
-
 @cache
 def pipeline(lang: str) -> Language:
     """The default pipeline for ``lang`` (``nlp/data/default_pipeline.yaml``), built once."""
@@ -189,43 +145,3 @@ def pipeline(lang: str) -> Language:
         raise ValueError(f"no entity pipeline for language {lang!r}; have {', '.join(LANGUAGES)}")
     choice = default_choices()[lang]
     return build_pipeline(lang, choice.kind, choice.model, choice.types)
-
-
-EXTRACTOR_PACKAGES = ("spacy", "natasha", "slovnet", "pymorphy3")
-
-
-def hash_folder(digest, label: str, folder: Path) -> None:
-    """Each file under ``folder`` as ``label/<path relative to folder>`` and its bytes, sorted,
-    so the digest is the same wherever the folder lies and whatever the working directory."""
-    if not folder.is_dir():
-        raise PipelineChoiceError(f"{label}: no folder at {folder}")
-    files = sorted(
-        (path.relative_to(folder).as_posix(), path) for path in folder.rglob("*") if path.is_file()
-    )
-    for relative, path in files:
-        digest.update(f"{label}/{relative}".encode())
-        digest.update(path.read_bytes())
-
-
-@cache
-def extractor_version() -> str:
-    """A short hash of everything that decides what the extractor finds.
-
-    The configs, patterns and gazetteers under ``nlp/data``, the trained models the defaults
-    use, the code of this package (its rules live there too) and the versions of the NLP
-    packages: change any of them and stored entities are told apart from the new ones. Files
-    are named relative to their folder, and a default model that is missing is an error,
-    never a silently different version.
-    """
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(f"nlp/{path.name}".encode())
-        digest.update(path.read_bytes())
-    hash_folder(digest, "data", DATA)
-    for lang, choice in sorted(default_choices().items()):
-        if choice.model is not None:
-            hash_folder(digest, f"model-{lang}", choice.model)
-    for name in EXTRACTOR_PACKAGES:
-        digest.update(f"{name}=={version(name)}".encode())
-    return f"ner-{digest.hexdigest()[:12]}"

@@ -30,6 +30,7 @@ from spacy.training.initialize import init_nlp
 from spacy.training.loop import train as spacy_train
 from spacy.util import ConfigValidationError, filter_spans, load_config
 
+from cluster_nlp.nlp.choices import DATA, DEFAULTS_PATH, LANGUAGES, PIPELINE_KINDS
 from cluster_nlp.nlp.evaluate import (
     GoldDocument,
     LanguageResult,
@@ -38,13 +39,7 @@ from cluster_nlp.nlp.evaluate import (
     markdown_segments,
     micro_f1,
 )
-from cluster_nlp.nlp.pipeline import (
-    DATA,
-    DEFAULTS_PATH,
-    LANGUAGES,
-    PIPELINE_KINDS,
-    build_pipeline,
-)
+from cluster_nlp.nlp.pipeline import build_pipeline
 
 TRAIN_CONFIG = DATA / "ner-train.cfg"
 DEV_SHARE = 0.2

@@ -10,7 +10,7 @@ no parts, entities or predictions) takes the new result.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -102,8 +102,38 @@ def retryable_ids(
 
 def remember_path(sessions: SessionFactory, document_id: str, path: str) -> None:
     """Record another name under which known bytes were seen (idempotent)."""
-    with sessions.begin() as session:
-        _add_paths(session, document_id, [path])
+    remember_paths(sessions, {document_id: [path]})
+
+
+def remember_paths(sessions: SessionFactory, paths_by_id: Mapping[str, Iterable[str]]) -> None:
+    """Record the names under which known documents were seen, in one transaction
+    (idempotent): a folder re-ingested unchanged costs one query, not one per file."""
+    wanted = {document_id: list(dict.fromkeys(paths)) for document_id, paths in paths_by_id.items()}
+    ids = list(wanted)
+    if not ids:
+        return
+    for attempt in range(2):
+        try:
+            with sessions.begin() as session:
+                known: set[tuple[str, str]] = set()
+                for start in range(0, len(ids), 500):
+                    rows = session.execute(
+                        select(DocumentPathRow.document_id, DocumentPathRow.path).where(
+                            DocumentPathRow.document_id.in_(ids[start : start + 500])
+                        )
+                    )
+                    known.update((row.document_id, row.path) for row in rows)
+                session.add_all(
+                    DocumentPathRow(document_id=document_id, path=path)
+                    for document_id, paths in wanted.items()
+                    for path in paths
+                    if (document_id, path) not in known
+                )
+            return
+        except IntegrityError:
+            # Another writer recorded one of these names meanwhile: the second pass sees it.
+            if attempt:
+                raise
 
 
 def _add_paths(session: Session, document_id: str, paths: Iterable[str]) -> None:
@@ -201,8 +231,7 @@ def save_document(
         # Another writer may have stored the same bytes between our check and our insert;
         # anything else is a real error and goes up.
         if known_ids(sessions, [document.sha256]):
-            for path in paths:
-                remember_path(sessions, document.sha256, path)
+            remember_paths(sessions, {document.sha256: paths})
             return False
         raise
     return True
