@@ -34,7 +34,7 @@ from cluster_nlp.classify.settings import (
     load_training_settings,
 )
 from cluster_nlp.config import get_settings
-from cluster_nlp.registry import new_version_name, save_version
+from cluster_nlp.registry import ModelFileError, new_version_name, save_version
 from cluster_nlp.taxonomy import GROUPS, Taxonomy
 
 KEYWORD_MODEL = "keyword"
@@ -403,12 +403,15 @@ def train_and_register(
     descriptions: bool = False,
     training: TrainingConfig | None = None,
     kind: str | None = None,
+    document_models: tuple[str, dict] | None = None,
 ) -> TrainResult:
     """Train under ``training`` (the packaged ``training.yaml`` when None) and register.
 
     ``kind`` (passages, document or best) defaults to the settings' ``model``, except that
     callers passing the document model's ``params`` (tests, the learning curve) train that
-    model alone unless they name a kind.
+    model alone unless they name a kind. ``document_models`` (a registered version's name and
+    its group classifiers) are the document models to choose from instead of training them
+    again; only its document-level (``GroupClassifier``) groups are taken.
     """
     settings = load_classify_settings()
     training = training or load_training_settings()
@@ -431,7 +434,15 @@ def train_and_register(
             candidates["passages"] = fit_passage_classifiers(
                 train, taxonomy, training.passages, settings, on_group
             )
-        if kind in ("document", "best"):
+        if kind in ("document", "best") and document_models is not None:
+            reused = {g: m for g, m in document_models[1].items() if model_kind(m) == "document"}
+            if set(reused) != set(GROUPS):
+                raise ModelFileError(
+                    f"model {document_models[0]} has no document model for "
+                    f"{', '.join(sorted(set(GROUPS) - set(reused)))}"
+                )
+            candidates["document"] = reused
+        elif kind in ("document", "best"):
             candidates["document"] = fit_classifiers(
                 train, taxonomy, document_params, on_group, descriptions
             )
@@ -487,6 +498,7 @@ def train_and_register(
             "choose_on": list(training.choose_on),
         },
         "model_choice": choice,
+        "document_models_from": document_models[0] if document_models else None,
         "excluded_documents": sorted(excluded),
         "descriptions": descriptions,
         "chosen_C": {
