@@ -209,7 +209,13 @@ def _document_text(metadata: dict, metrics: dict, groups: list[str]) -> str:
             else "whole documents"
         )
         + ". "
-        + _scores_text(metrics["features"], metadata.get("descriptions", False))
+        + _scores_text(
+            {
+                **metrics["features"],
+                "weights": {g: metrics["features"]["weights"][g] for g in groups},
+            },
+            metadata.get("descriptions", False),
+        )
         + " Words: TF-IDF over "
         "lemma uni- and bigrams (pymorphy3 lemmas for Russian, suffix stripping for English; "
         "numbers and capitalised words inside sentences, i.e. names, are dropped; terms in "
@@ -220,6 +226,11 @@ def _document_text(metadata: dict, metrics: dict, groups: list[str]) -> str:
         + ", ".join(f"{group} {metadata['chosen_C'][group]:g}" for group in groups)
         + "), its scores are calibrated by sigmoid scaling of out-of-fold scores, and its "
         "decision threshold is the one with the best F1 on those out-of-fold scores."
+        + (
+            f" These document models are those of version {metadata['document_models_from']}."
+            if metadata.get("document_models_from")
+            else ""
+        )
     )
 
 

@@ -110,6 +110,10 @@ def train_command(
             help="the prototype score also reads the taxonomy's descriptive sentences",
         ),
     ] = False,
+    training_file: Annotated[
+        Path | None,
+        typer.Option("--training", help="training settings YAML [the packaged training.yaml]"),
+    ] = None,
     document_model: Annotated[
         str | None,
         typer.Option(
@@ -130,6 +134,7 @@ def train_command(
     """Train the three group classifiers on the train split and register a new version."""
     from cluster_nlp.classify.data import load_labeled_texts
     from cluster_nlp.classify.promotion import promote_if_better
+    from cluster_nlp.classify.settings import load_training_settings
     from cluster_nlp.classify.train import train_and_register
     from cluster_nlp.taxonomy import load_taxonomy
 
@@ -159,6 +164,7 @@ def train_command(
                 decisions=decisions,
                 descriptions=descriptions,
                 document_models=reused,
+                training=load_training_settings(training_file),
             )
         if promote_it:
             comparison, promoted = promote_if_better(
