@@ -37,8 +37,14 @@ SMALL_FILE_LIMIT = 4 * 1024 * 1024
 # refused: skops only builds objects of trusted types, so a crafted file cannot run code.
 # Named, not imported: the registry stores models and does not depend on what they are, so
 # ``classify`` (which registers and loads models) can import it without a cycle.
-TRUSTED_TYPES = frozenset({"cluster_nlp.classify.model.GroupClassifier"})
-MODEL_TYPES = TRUSTED_TYPES
+MODEL_TYPES = frozenset(
+    {
+        "cluster_nlp.classify.model.GroupClassifier",
+        "cluster_nlp.classify.passage_model.PassageClassifier",
+    }
+)
+# What a passage model is made of besides scikit-learn's defaults: the splitter it keeps.
+TRUSTED_TYPES = MODEL_TYPES | {"sklearn.model_selection._split.GroupKFold"}
 
 
 def _type_name(value: object) -> str:

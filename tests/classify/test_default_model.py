@@ -19,7 +19,13 @@ import pytest
 
 from cluster_nlp.classify.data import load_labeled_texts
 from cluster_nlp.classify.predict import predict_document, trained_predictor
-from cluster_nlp.classify.train import evaluate_classifiers, keyword_classifiers, split
+from cluster_nlp.classify.settings import load_classify_settings
+from cluster_nlp.classify.train import (
+    evaluate_classifiers,
+    guarded_classifiers,
+    keyword_classifiers,
+    split,
+)
 from cluster_nlp.corpus.markdown import parse_markdown, plain_text
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import MODEL_FILE, load_version, read_metrics, version_folder
@@ -111,16 +117,14 @@ F1_SPREAD = 0.01
 
 
 @pytest.mark.slow  # embeds the 162 test documents with e5: minutes on two cores
-@pytest.mark.xfail(
-    strict=True,
-    reason="w8-ru-032's source changed after the default was trained (its table became a "
-    "list), so the recorded test figures are one document stale: functions 0.576 recorded, "
-    "0.587 now; the next retrain records them afresh",
-)
 def test_default_model_beats_the_keyword_baseline_on_the_test_split(default_model, taxonomy):
     test = split(load_labeled_texts(CORPUS / "labels.jsonl", taxonomy), "test")
-    model = evaluate_classifiers(default_model.classifiers, test, taxonomy)
-    baseline = evaluate_classifiers(keyword_classifiers(taxonomy), test, taxonomy)
+    # through the guard, as tagging runs it and as training records its figures
+    settings = load_classify_settings()
+    shipped = guarded_classifiers(default_model.classifiers, taxonomy, settings, floor=True)
+    keyword = guarded_classifiers(keyword_classifiers(taxonomy), taxonomy, settings, floor=False)
+    model = evaluate_classifiers(shipped, test, taxonomy)
+    baseline = evaluate_classifiers(keyword, test, taxonomy)
     recorded = read_metrics(MODELS, default_model.version)["test"]
     for group in GROUPS:
         assert model[group]["micro"]["f1"] > baseline[group]["micro"]["f1"], group

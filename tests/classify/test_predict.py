@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hashing_encoder import HASHING, register_hashing_encoder
 
 from cluster_nlp.classify.data import load_labeled_texts
 from cluster_nlp.classify.predict import (
@@ -14,9 +15,14 @@ from cluster_nlp.classify.predict import (
     predict_document,
     trained_predictor,
 )
-from cluster_nlp.classify.settings import load_classify_settings
+from cluster_nlp.classify.settings import load_classify_settings, load_training_settings
 from cluster_nlp.classify.tag import tag_documents
-from cluster_nlp.classify.train import fit_classifiers, guarded_classifiers, split
+from cluster_nlp.classify.train import (
+    fit_classifiers,
+    fit_passage_classifiers,
+    guarded_classifiers,
+    split,
+)
 from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
 from cluster_nlp.store.db import open_store
@@ -149,3 +155,30 @@ def test_a_second_tagging_embeds_nothing(
         assert len(tag_documents(sessions, predictor, "t").tagged) == 2
         embedded = engine.texts_seen - before
     assert embedded == 0
+
+
+def test_a_second_tagging_with_passage_models_embeds_nothing(
+    shared_corpus, tiny_taxonomy, tmp_path
+):
+    """Passage models name their encoder; tagging reads the store for them too, and their
+    evidence is the passages their passage scores rank first."""
+    engine = register_hashing_encoder()
+    passages = load_training_settings().passages.model_copy(update={"encoder": HASHING, "cv": 3})
+    train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
+    settings = load_classify_settings()
+    classifiers = fit_passage_classifiers(train, tiny_taxonomy, passages, settings)
+    sessions = open_store(f"sqlite:///{tmp_path}/store.db")
+    documents = (document_of(PARAGRAPHS), document_of(PARAGRAPHS[1:]))
+    for document in documents:
+        save_document(sessions, document, size_bytes=1)
+    for version in ("first", "second"):
+        guarded = guarded_classifiers(classifiers, tiny_taxonomy, settings, True)
+        predictor = Predictor(version, version, tiny_taxonomy.version, guarded)
+        before = engine.texts_seen
+        assert len(tag_documents(sessions, predictor, "t").tagged) == 2
+        embedded = engine.texts_seen - before
+    assert embedded == 0
+    prediction = load_prediction(sessions, documents[0].sha256, "second")
+    assert prediction.evidence  # the document is tagged, so it shows evidence
+    for label, evidence in prediction.evidence.items():
+        assert evidence and all(item.text in PARAGRAPHS for item in evidence), label

@@ -40,7 +40,17 @@ def test_version_folder_has_model_metrics_card_and_hashes(trained_models, tiny_t
     assert metadata["taxonomy_version"] == tiny_taxonomy.version
     assert len(metadata["data_sha256"]) == 64
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert set(metrics) == {"test", "baseline", "cross_validation", "thresholds", "features"}
+    assert set(metrics) == {
+        "test",
+        "baseline",
+        "cross_validation",
+        "thresholds",
+        "features",
+        "model_choice",
+    }
+    assert metrics["model_choice"] is None  # one kind of model was trained, nothing chosen
+    assert set(metadata["models"].values()) == {"document"}
+    assert len(metadata["training_settings"]["sha256"]) == 64
     assert metrics["features"]["embeddings"] is None  # the session's model is words alone
     assert "by_genre" in metrics["test"]["functions"]
     assert "| functions |" in (folder / "model-card.md").read_text()

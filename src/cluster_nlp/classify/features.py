@@ -167,20 +167,31 @@ def group_cues(taxonomy: Taxonomy, group: str) -> tuple[tuple[str, ...], ...]:
     return tuple((*label.cues.ru, *label.cues.en) for label in taxonomy.group(group).labels)
 
 
-def passages_of(text: str, min_chars: int = 40) -> list[str]:
-    """A text's paragraphs (blocks between blank lines); a short block, such as a heading,
-    joins the paragraph after it. A text without blank lines is one passage."""
-    passages, pending = [], ""
-    for block in text.split("\n\n"):
-        block = block.strip()
+def passage_spans(text: str, min_chars: int = 40) -> list[tuple[int, int, str]]:
+    """A text's paragraphs (blocks between blank lines) with where each starts and ends in
+    ``text``; a short block, such as a heading, joins the paragraph after it. A text without
+    blank lines is one passage."""
+    spans: list[tuple[int, int, str]] = []
+    pending, pending_start, position = "", None, 0
+    for raw in text.split("\n\n"):
+        start = position + (len(raw) - len(raw.lstrip()))
+        end = position + len(raw.rstrip())
+        position += len(raw) + 2
+        block = raw.strip()
         if not block:
             continue
         joined = f"{pending} {block}".strip()
+        first = pending_start if pending_start is not None else start
         if len(block) < min_chars:
-            pending = joined
+            pending, pending_start = joined, first
         else:
-            passages.append(joined)
-            pending = ""
+            spans.append((first, end, joined))
+            pending, pending_start = "", None
     if pending:
-        passages.append(pending)
-    return passages or [text]
+        spans.append((pending_start, len(text.rstrip()), pending))
+    return spans or [(0, len(text), text)]
+
+
+def passages_of(text: str, min_chars: int = 40) -> list[str]:
+    """A text's paragraphs (see ``passage_spans``)."""
+    return [passage for _, _, passage in passage_spans(text, min_chars)]

@@ -88,10 +88,12 @@ class GuardedClassifier:
         return (self.predict_proba(texts) >= self.thresholds_).astype(int)
 
     def passage_scores(self, passages: Sequence[str]) -> np.ndarray:
-        """The model's own scores of single passages (for evidence): no gate, no floor."""
+        """The model's own scores of single passages (for evidence): no gate, no floor. A
+        passage model scores them with what it learned from rationale passages."""
         if not passages:
             return np.zeros((0, len(self.classes_)))
-        return np.asarray(self.model.predict_proba(list(passages)), dtype=float)
+        score = getattr(self.model, "passage_proba", self.model.predict_proba)
+        return np.asarray(score(list(passages)), dtype=float)
 
 
 def guard(

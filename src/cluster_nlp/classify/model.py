@@ -39,7 +39,8 @@ from sklearn.metrics import average_precision_score, f1_score
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from cluster_nlp.classify.embeddings import Embedder, default_embedder
+from cluster_nlp.classify.embeddings import Embedder
+from cluster_nlp.classify.encoders import encoder
 from cluster_nlp.classify.features import (
     char_features,
     cue_counts,
@@ -56,6 +57,7 @@ from cluster_nlp.classify.semantic import (
     top_k_mean,
 )
 
+E5_ENCODER = "e5-small"  # the encoder this model's paragraph and prototype scores read
 DEFAULT_THRESHOLD = 0.5
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 VIEWS = ("document", "passages")
@@ -273,7 +275,9 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         ]
 
     def _embedder(self) -> Embedder:
-        return self.embedder if self.embedder is not None else default_embedder()
+        """The given embedder, or e5 by name (behind the vector store while one is active:
+        ``encoders.stored_vectors``)."""
+        return self.embedder if self.embedder is not None else encoder(E5_ENCODER)
 
     def _units(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """The examples the word regressions see, and the index of the text each comes from."""

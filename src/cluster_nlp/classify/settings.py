@@ -128,3 +128,83 @@ def _load(path: Path, modified_ns: int) -> ClassifySettings:
     settings = load_yaml_model(path, ClassifySettings, ClassifySettingsError)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return settings.model_copy(update={"sha256": digest})
+
+
+DEFAULT_TRAINING_PATH = DEFAULT_SETTINGS_PATH.parent / "training.yaml"
+MODEL_KINDS = ("passages", "document", "best")
+
+
+class PassageSettings(_Section):
+    """The passage model's parameters (``passage_model.PassageClassifier``)."""
+
+    encoder: str = Field(min_length=1)
+    Cs: tuple[float, ...] = Field(min_length=1)
+    cv: int = Field(ge=2)
+    top_k: int = Field(ge=1)
+    cue_weight: float = Field(ge=0.0)
+    context_weight: float = Field(ge=0.0)
+    unlocated_weight: float = Field(ge=0.0)
+    min_overlap_share: float = Field(gt=0.0, le=1.0)
+    threshold_scoring: str = "f1"
+    random_state: int = 0
+
+    @field_validator("Cs")
+    @classmethod
+    def _positive(cls, values: tuple[float, ...]) -> tuple[float, ...]:
+        if any(value <= 0 for value in values):
+            raise ValueError(f"every C must be positive, got {list(values)}")
+        return values
+
+
+class TrainingConfig(_Section):
+    version: int = Field(ge=1)
+    model: str
+    choose_on: tuple[str, ...] = Field(min_length=1)
+    vector_cache: Path
+    passages: PassageSettings
+    document: dict = Field(default_factory=dict)
+    sha256: str = ""  # of the file's bytes, filled in at load
+
+    @field_validator("model")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in MODEL_KINDS:
+            raise ValueError(f"model must be one of {', '.join(MODEL_KINDS)}, not {kind!r}")
+        return kind
+
+    @field_validator("choose_on")
+    @classmethod
+    def _known_views(cls, views: tuple[str, ...]) -> tuple[str, ...]:
+        from cluster_nlp.classify.views import VIEWS
+
+        unknown = [view for view in views if view not in VIEWS]
+        if unknown:
+            raise ValueError(f"unknown view {unknown[0]!r}; views are {', '.join(VIEWS)}")
+        return views
+
+    @field_validator("document")
+    @classmethod
+    def _document_params(cls, params: dict) -> dict:
+        from cluster_nlp.classify.model import GroupClassifier
+
+        known = set(GroupClassifier().get_params()) - {"labels", "cues", "prototypes", "embedder"}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown document-model parameter {unknown[0]!r}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        return params
+
+
+def load_training_settings(path: Path | str | None = None) -> TrainingConfig:
+    """The training settings file (the packaged one when ``path`` is None), validated."""
+    resolved = Path(path).resolve() if path is not None else DEFAULT_TRAINING_PATH
+    try:
+        settings = load_yaml_model(resolved, TrainingConfig, ClassifySettingsError)
+        digest = hashlib.sha256(resolved.read_bytes()).hexdigest()
+    except OSError as error:
+        raise ClassifySettingsError(
+            f"cannot read training settings {resolved}: {error.strerror}"
+        ) from error
+    return settings.model_copy(update={"sha256": digest})

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cluster_nlp.classify.embeddings import default_embedder, engine_version
+from cluster_nlp.classify.encoders import stored_vectors
 from cluster_nlp.classify.model import GroupClassifier
 from cluster_nlp.classify.predict import DEFAULT_MARGIN, Predictor, predict_document
 from cluster_nlp.records import Prediction
@@ -54,15 +55,16 @@ def tag_documents(
         summary.skipped = len(set(document_ids)) - len(wanted)
     if on_total:
         on_total(len(wanted))
-    for document_id in sorted(wanted):
-        document = load_document(sessions, document_id)
-        prediction = predict_document(document, predictor, extractor_version, margin)
-        if save_prediction(sessions, prediction):
-            summary.tagged.append(document_id)
-            if any(group.needs_review for group in prediction.groups.values()):
-                summary.needs_review += 1
-        else:
-            summary.skipped += 1
-        if on_document:
-            on_document(prediction)
+    with stored_vectors(sessions):  # models that name their encoder read the store too
+        for document_id in sorted(wanted):
+            document = load_document(sessions, document_id)
+            prediction = predict_document(document, predictor, extractor_version, margin)
+            if save_prediction(sessions, prediction):
+                summary.tagged.append(document_id)
+                if any(group.needs_review for group in prediction.groups.values()):
+                    summary.needs_review += 1
+            else:
+                summary.skipped += 1
+            if on_document:
+                on_document(prediction)
     return summary

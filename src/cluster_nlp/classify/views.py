@@ -26,12 +26,12 @@ runs score the same texts.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import replace
 
 from cluster_nlp.classify.content import blocks_of, is_prose
 from cluster_nlp.classify.data import LabeledText
+from cluster_nlp.classify.rationales import locate
 from cluster_nlp.classify.settings import ClassifySettings, ContentSettings, ViewSettings
 from cluster_nlp.classify.train import evaluate_classifiers
 from cluster_nlp.corpus.schema import LabelSet
@@ -76,19 +76,6 @@ def windows(text: str, count: int, settings: ViewSettings, rng: random.Random) -
     return found
 
 
-def _located(text: str, passage: str) -> tuple[int, int] | None:
-    """Where ``passage`` stands in ``text``, whitespace differences forgiven."""
-    index = text.find(passage)
-    if index >= 0:
-        return index, index + len(passage)
-    words = passage.split()
-    if not words:
-        return None
-    pattern = r"\s+".join(re.escape(word) for word in words)
-    match = re.search(pattern, text)
-    return (match.start(), match.end()) if match else None
-
-
 def excerpt_labels(
     example: LabeledText, start: int, end: int, settings: ViewSettings, groups=GROUPS
 ) -> LabelSet | None:
@@ -100,7 +87,7 @@ def excerpt_labels(
     carried = set()
     for label, passages in example.rationales.items():
         for passage in passages:
-            where = _located(example.text, passage)
+            where = locate(example.text, passage)
             if where is None:
                 continue
             inside = max(0, min(end, where[1]) - max(start, where[0]))

@@ -36,19 +36,23 @@ def user_errors() -> tuple[type[Exception], ...]:
     when an ``except user_errors()`` clause meets an exception, never by ``--help``.
     """
     from cluster_nlp.classify.embeddings import EmbeddingEngineError
+    from cluster_nlp.classify.encoders import UnknownEncoderError
     from cluster_nlp.classify.model import EmptyClassError
+    from cluster_nlp.classify.settings import ClassifySettingsError
     from cluster_nlp.corpus.schema import CorpusError
     from cluster_nlp.registry import ModelFileError, TaxonomyMismatchError
     from cluster_nlp.store.db import StoreError
     from cluster_nlp.taxonomy import TaxonomyError, UnknownLabelError
 
     return (
+        ClassifySettingsError,
         CorpusError,
         EmbeddingEngineError,
         EmptyClassError,
         ModelFileError,
         TaxonomyError,
         TaxonomyMismatchError,
+        UnknownEncoderError,
         UnknownLabelError,
         StoreError,
     )
@@ -106,6 +110,18 @@ def train_command(
             help="the prototype score also reads the taxonomy's descriptive sentences",
         ),
     ] = False,
+    training_file: Annotated[
+        Path | None,
+        typer.Option("--training", help="training settings YAML [the packaged training.yaml]"),
+    ] = None,
+    document_model: Annotated[
+        str | None,
+        typer.Option(
+            "--document-model",
+            help="choose against this registered version's document-level models instead of "
+            "training them again (the training settings' model: best)",
+        ),
+    ] = None,
     decisions_db: Annotated[
         str | None,
         typer.Option(
@@ -118,8 +134,9 @@ def train_command(
     """Train the three group classifiers on the train split and register a new version."""
     from cluster_nlp.classify.data import load_labeled_texts
     from cluster_nlp.classify.promotion import promote_if_better
+    from cluster_nlp.classify.settings import load_training_settings
     from cluster_nlp.classify.train import train_and_register
-    from cluster_nlp.taxonomy import GROUPS, load_taxonomy
+    from cluster_nlp.taxonomy import load_taxonomy
 
     labels_path, models_dir = default_paths(labels, out)
     promoted = False
@@ -131,8 +148,13 @@ def train_command(
             from cluster_nlp.store.db import open_store
 
             decisions = decision_texts(open_store(decisions_db), loaded)
+        reused = None
+        if document_model:
+            from cluster_nlp.registry import load_version
+
+            reused = (document_model, load_version(models_dir, loaded, document_model).classifiers)
         with progress_bar("train") as progress:
-            task = progress.add_task("", total=len(GROUPS))
+            task = progress.add_task("", total=None)  # one step per group and model kind
             result = train_and_register(
                 labels_path,
                 loaded,
@@ -141,6 +163,8 @@ def train_command(
                 on_group=lambda group: progress.update(task, advance=1, description=group),
                 decisions=decisions,
                 descriptions=descriptions,
+                document_models=reused,
+                training=load_training_settings(training_file),
             )
         if promote_it:
             comparison, promoted = promote_if_better(
@@ -218,6 +242,17 @@ def labelled_split(
     return taxonomy, examples if split_name == "all" else split(examples, split_name)
 
 
+def corpus_vectors():
+    """The on-disk store of the corpus's passage vectors (``vector_cache`` in the training
+    settings), active for the models that read vectors by encoder name."""
+    from cluster_nlp.classify.encoders import stored_vectors, vector_cache_sessions
+    from cluster_nlp.classify.settings import load_training_settings
+    from cluster_nlp.config import get_settings
+
+    cache = get_settings().home / load_training_settings().vector_cache
+    return stored_vectors(vector_cache_sessions(cache))
+
+
 def evaluate_command(
     labels: LabelsOption = None,
     split_name: SplitOption = "test",
@@ -253,21 +288,23 @@ def evaluate_command(
     except user_errors() as error:
         fail(str(error))
     baseline = keyword_predictor(loaded_taxonomy).classifiers
-    report = {
-        "model": predictor.version,
-        "split": split_name,
-        "documents": len(chosen),
-        "metrics": evaluate_classifiers(predictor.classifiers, chosen, loaded_taxonomy),
-        "baseline": evaluate_classifiers(baseline, chosen, loaded_taxonomy),
-        "views": evaluate_views(
-            predictor.classifiers,
-            baseline,
-            chosen,
-            loaded_taxonomy,
-            settings,
-            tuple(name for name in chosen_views if name != "documents"),
-        ),
-    }
+    # the corpus's passage vectors are kept where training keeps them: nothing is embedded twice
+    with corpus_vectors():
+        report = {
+            "model": predictor.version,
+            "split": split_name,
+            "documents": len(chosen),
+            "metrics": evaluate_classifiers(predictor.classifiers, chosen, loaded_taxonomy),
+            "baseline": evaluate_classifiers(baseline, chosen, loaded_taxonomy),
+            "views": evaluate_views(
+                predictor.classifiers,
+                baseline,
+                chosen,
+                loaded_taxonomy,
+                settings,
+                tuple(name for name in chosen_views if name != "documents"),
+            ),
+        }
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
         return
