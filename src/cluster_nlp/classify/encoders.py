@@ -34,8 +34,24 @@ class EncoderEntry:
     version: Callable[[], str]  # what vectors are kept under
 
 
+def _use_embedder() -> Embedder:
+    from cluster_nlp.classify.use_encoder import USEEmbedder
+
+    return USEEmbedder()
+
+
+def _use_version() -> str:
+    from cluster_nlp.classify.use_encoder import engine_version as use_engine_version
+
+    return use_engine_version()
+
+
+# multilingual-e5-small is the default: on the corpus's test views it beat multilingual USE v3
+# on functions and institutional forms; USE embeds about six times faster (BENCHMARKS.md,
+# "Sentence encoders"), for a model trained with `encoder: use-multilingual-v3`.
 ENCODERS: dict[str, EncoderEntry] = {
     "e5-small": EncoderEntry(default_embedder, engine_version),
+    "use-multilingual-v3": EncoderEntry(_use_embedder, _use_version),
 }
 
 _engines: dict[str, Embedder] = {}
