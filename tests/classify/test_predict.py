@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hashing_encoder import HASHING, register_hashing_encoder
+from tiny_corpus import make_corpus
 
 from cluster_nlp.classify.data import load_labeled_texts
 from cluster_nlp.classify.predict import (
@@ -157,14 +158,13 @@ def test_a_second_tagging_embeds_nothing(
     assert embedded == 0
 
 
-def test_a_second_tagging_with_passage_models_embeds_nothing(
-    shared_corpus, tiny_taxonomy, tmp_path
-):
+def test_a_second_tagging_with_passage_models_embeds_nothing(tiny_taxonomy, tmp_path):
     """Passage models name their encoder; tagging reads the store for them too, and their
     evidence is the passages their passage scores rank first."""
     engine = register_hashing_encoder()
     passages = load_training_settings().passages.model_copy(update={"encoder": HASHING, "cv": 3})
-    train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
+    corpus = make_corpus(tmp_path / "corpus", with_rationales=True)
+    train = split(load_labeled_texts(corpus, tiny_taxonomy), "train")
     settings = load_classify_settings()
     classifiers = fit_passage_classifiers(train, tiny_taxonomy, passages, settings)
     sessions = open_store(f"sqlite:///{tmp_path}/store.db")

@@ -104,8 +104,24 @@ TOPIC = {
 }
 
 
-def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
-    """Documents whose labels are the labels of the sentences they are made of."""
+def rationales_of(source: str, chosen: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Each chosen label's first sentence of its own kind in ``source``, as a rationale."""
+    found = {}
+    for ids in chosen.values():
+        for label in ids:
+            start = min(
+                source.find(sentence) for sentence in SENTENCES[label] if sentence in source
+            )
+            text = next(sentence for sentence in SENTENCES[label] if source.find(sentence) == start)
+            found[label] = [{"start": start, "end": start + len(text), "text": text}]
+    return found
+
+
+def make_corpus(
+    folder: Path, documents: int = 48, seed: int = 7, with_rationales: bool = False
+) -> Path:
+    """Documents whose labels are the labels of the sentences they are made of; with
+    ``with_rationales``, each label's sentence is its rationale (offsets into the source)."""
     rng = random.Random(seed)
     (folder / "src").mkdir(parents=True)
     records = []
@@ -123,7 +139,9 @@ def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
         if any(chosen.values()):  # a document with labels is about an AI cluster at all
             sentences.insert(0, TOPIC[lang])
         body = " ".join(sentences)
-        (folder / "src" / f"{doc_id}.md").write_text(f"# Документ {number}\n\n{body}\n", "utf-8")
+        source = f"# Документ {number}\n\n{body}\n"
+        (folder / "src" / f"{doc_id}.md").write_text(source, "utf-8")
+        extra = {"rationales": rationales_of(source, chosen)} if with_rationales else {}
         records.append(
             {
                 "doc_id": doc_id,
@@ -135,6 +153,7 @@ def make_corpus(folder: Path, documents: int = 48, seed: int = 7) -> Path:
                 **chosen,
                 "entities": None,
                 "illustrative": [],
+                **extra,
             }
         )
     labels = folder / "labels.jsonl"

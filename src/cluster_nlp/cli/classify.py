@@ -118,7 +118,7 @@ def train_command(
         str | None,
         typer.Option(
             "--document-model",
-            help="choose against this registered version's document-level models instead of "
+            help="choose against this registered version's document models instead of "
             "training them again (the training settings' model: best)",
         ),
     ] = None,
