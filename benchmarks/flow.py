@@ -37,7 +37,8 @@ from cluster_nlp.analysis import loaded_predictor  # noqa: E402
 from cluster_nlp.classify.tag import tag_documents  # noqa: E402
 from cluster_nlp.config import get_settings  # noqa: E402
 from cluster_nlp.export import ExportFormat, document_rows, entity_rows, write_rows  # noqa: E402
-from cluster_nlp.ingest.pipeline import ingest, text_extractor_version  # noqa: E402
+from cluster_nlp.ingest.files import text_extractor_version  # noqa: E402
+from cluster_nlp.ingest.pipeline import ingest  # noqa: E402
 from cluster_nlp.ingest.sandbox import ParseLimits  # noqa: E402
 from cluster_nlp.nlp.batch import extract_stored  # noqa: E402
 from cluster_nlp.nlp.pipeline import LANGUAGES, pipeline  # noqa: E402

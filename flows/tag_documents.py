@@ -36,7 +36,8 @@ from cluster_nlp.export import (
     write_table,
 )
 from cluster_nlp.inbox import local_inbox, scan_inbox
-from cluster_nlp.ingest.pipeline import ingest, parse_attempt, text_extractor_version
+from cluster_nlp.ingest.files import parse_attempt, text_extractor_version
+from cluster_nlp.ingest.pipeline import ingest
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line
 from cluster_nlp.nlp.choices import extractor_version
 from cluster_nlp.pathtext import path_text

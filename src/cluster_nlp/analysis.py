@@ -89,7 +89,7 @@ def _tag(
     db: str, models_dir: str, version: str, taxonomy: str | None, document_ids: list[str]
 ) -> dict:
     from cluster_nlp.classify.tag import tag_documents
-    from cluster_nlp.ingest.pipeline import text_extractor_version
+    from cluster_nlp.ingest.files import text_extractor_version
     from cluster_nlp.store.db import open_store
 
     predictor = loaded_predictor(models_dir, version, taxonomy)

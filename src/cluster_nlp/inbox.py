@@ -17,7 +17,7 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 from cluster_nlp.atomic_files import write_atomically
-from cluster_nlp.ingest.pipeline import (
+from cluster_nlp.ingest.files import (
     SUPPORTED_SUFFIXES,
     discover,
     sha256_file,

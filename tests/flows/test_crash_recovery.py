@@ -32,7 +32,8 @@ from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH
 from sqlalchemy import func, select
 from store_invariants import assert_rows_whole, check_store, decisions
 
-from cluster_nlp.ingest.pipeline import ingest, sha256_file
+from cluster_nlp.ingest.files import sha256_file
+from cluster_nlp.ingest.pipeline import ingest
 from cluster_nlp.nlp.choices import extractor_version
 from cluster_nlp.records import Decision
 from cluster_nlp.store.abandoned import ABANDONED

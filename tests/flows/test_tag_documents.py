@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 import flows.tag_documents as tagging
-from cluster_nlp.ingest.pipeline import sha256_file
+from cluster_nlp.ingest.files import sha256_file
 from cluster_nlp.registry import promote
 from cluster_nlp.store.claims import claim, process_owner, release
 from cluster_nlp.store.db import open_store

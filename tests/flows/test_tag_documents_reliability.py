@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 import flows.tag_documents as tagging
-from cluster_nlp.ingest.pipeline import sha256_file
+from cluster_nlp.ingest.files import sha256_file
 from flows.tag_documents import ARTIFACT_TABLE, RETRIES, tag_documents_flow
 
 # Not valid UTF-8 (a Latin-1 or cp1251 name copied from another machine), and a name with a

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hostile_corpus import Expect, make_hostile_corpus
 
-from cluster_nlp.ingest.pipeline import discover
+from cluster_nlp.ingest.files import discover
 from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
 from cluster_nlp.records import ErrorClass
 

@@ -13,15 +13,15 @@ from typer.testing import CliRunner
 
 from cluster_nlp.cli import app
 from cluster_nlp.ingest import pipeline
-from cluster_nlp.ingest.pipeline import (
+from cluster_nlp.ingest.files import (
     InputPathError,
     Outcome,
     discover,
     extractor_version_of,
-    ingest,
     sha256_file,
     text_extractor_version,
 )
+from cluster_nlp.ingest.pipeline import ingest
 from cluster_nlp.ingest.sandbox import ParseLimits
 from cluster_nlp.records import ErrorClass
 from cluster_nlp.store.db import open_store

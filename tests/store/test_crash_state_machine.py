@@ -39,7 +39,8 @@ from store_invariants import assert_rows_whole, check_store, decisions
 
 from cluster_nlp.classify.predict import keyword_predictor
 from cluster_nlp.classify.tag import tag_documents
-from cluster_nlp.ingest.pipeline import discover, ingest, sha256_file
+from cluster_nlp.ingest.files import discover, sha256_file
+from cluster_nlp.ingest.pipeline import ingest
 from cluster_nlp.ingest.sandbox import ParseLimits
 from cluster_nlp.records import Decision
 from cluster_nlp.store.claims import claimed, process_owner

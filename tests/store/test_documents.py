@@ -28,7 +28,6 @@ from cluster_nlp.store.db import (
     create_store_engine,
     migrate,
     open_store,
-    schema_heads,
     stored_revisions,
 )
 from cluster_nlp.store.documents import (
@@ -51,6 +50,7 @@ from cluster_nlp.store.models import (
     PassageRow,
     declared_in_models,
 )
+from cluster_nlp.store.revisions import schema_heads
 
 QUALITY = PageQuality(grade=1.0, letters=20, letter_ratio=0.8, cyrillic_ratio=1.0)
 

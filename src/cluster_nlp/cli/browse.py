@@ -57,7 +57,7 @@ def _store(db: str | None) -> SessionFactory:
 
 def _file_id(reference: str) -> str | None:
     """The SHA-256 of the file at ``reference`` when it is one (a document's id is its hash)."""
-    from cluster_nlp.ingest.pipeline import sha256_file
+    from cluster_nlp.ingest.files import sha256_file
 
     path = Path(reference)
     try:

@@ -416,7 +416,7 @@ def predict_command(
     """Tag files without storing them: labels, scores, evidence passages and entities."""
     from cluster_nlp.classify.predict import predict_document
     from cluster_nlp.config import get_settings
-    from cluster_nlp.ingest.pipeline import InputPathError, discover, text_extractor_version
+    from cluster_nlp.ingest.files import InputPathError, discover, text_extractor_version
     from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
     from cluster_nlp.nlp.extract import extract_entities
     from cluster_nlp.pathtext import path_text
@@ -560,7 +560,7 @@ def tag_command(
     """Tag every stored document that this model version has not tagged yet, and extract the
     entities of those the entity extractor has not read yet."""
     from cluster_nlp.classify.tag import tag_documents
-    from cluster_nlp.ingest.pipeline import text_extractor_version
+    from cluster_nlp.ingest.files import text_extractor_version
     from cluster_nlp.store.db import open_store
 
     try:

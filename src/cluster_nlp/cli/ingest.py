@@ -13,7 +13,7 @@ from cluster_nlp.cli.common import DbOption, db_url
 from cluster_nlp.cli.output import DataTable, fail, progress_bar, say, show
 
 if TYPE_CHECKING:
-    from cluster_nlp.ingest.pipeline import IngestSummary
+    from cluster_nlp.ingest.files import IngestSummary
     from cluster_nlp.records import ExtractedDocument
 
 
@@ -88,10 +88,10 @@ def ingest_command(
 ) -> None:
     """Ingest files and folders (recursively) into the store, each distinct file once."""
     from cluster_nlp.config import get_settings
-    from cluster_nlp.ingest.pipeline import InputPathError, discover, ingest
+    from cluster_nlp.ingest.files import InputPathError, discover
     from cluster_nlp.ingest.sandbox import ParseLimits
+    from cluster_nlp.ingest.unchanged import ingest_if_unchanged
     from cluster_nlp.pathtext import path_text
-    from cluster_nlp.store.db import StoreError, open_store
 
     include, exclude = include or [], exclude or []
     if dry_run:
@@ -108,27 +108,39 @@ def ingest_command(
         workers=workers or settings.workers,
         ocr=ocr,
     )
+    url = db_url(db)
     try:
-        sessions = open_store(db_url(db))
         with progress_bar("ingest") as progress:
             task = progress.add_task("", total=None)
-            summary = ingest(
-                paths,
-                sessions,
-                engine=engine.value,
-                limits=limits,
-                on_total=lambda total: progress.update(task, total=total),
-                on_file=lambda item: progress.update(
+            arguments = {
+                "engine": engine.value,
+                "limits": limits,
+                "on_total": lambda total: progress.update(task, total=total),
+                "on_file": lambda item: progress.update(
                     task, advance=1, description=path_text(item.path.name)
                 ),
-                include=include,
-                exclude=exclude,
+                "include": include,
+                "exclude": exclude,
+            }
+            # Most scheduled ingests find nothing new: that is settled without the ORM.
+            summary = ingest_if_unchanged(paths, url, **arguments) or _full_ingest(
+                paths, url, arguments
             )
-    except (InputPathError, StoreError) as error:
+    except InputPathError as error:
         fail(str(error), code=2)
     _print_summary(summary)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _full_ingest(paths: list[Path], url: str, arguments: dict) -> IngestSummary:
+    from cluster_nlp.ingest.pipeline import ingest
+    from cluster_nlp.store.db import StoreError, open_store
+
+    try:
+        return ingest(paths, open_store(url), **arguments)
+    except StoreError as error:
+        fail(str(error), code=2)
 
 
 def _print_dry_run(files: list[Path]) -> None:

@@ -17,8 +17,6 @@ from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from pebble import ProcessExpired, ProcessPool
-
 from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.pathtext import valid_text
 from cluster_nlp.records import ErrorClass, ExtractedDocument
@@ -89,6 +87,8 @@ def _raised(error: Exception) -> ParseFailure:
 
 def _failure(error: Exception, limits: ParseLimits) -> ParseFailure:
     """How a worker's task ended badly, as a one-line reason with its class."""
+    from pebble import ProcessExpired  # loaded already: only the pool's tasks end here
+
     if isinstance(error, FutureTimeout):
         message = f"timed out: parsing took longer than {limits.timeout_s:g} s"
         return ParseFailure(message, ErrorClass.TIMEOUT)
@@ -135,6 +135,9 @@ def parse_files(
     paths = [path for path in paths if path not in refused]
     if not paths:
         return
+    # Imported here: a command that parses nothing (an unchanged re-ingest) never loads it.
+    from pebble import ProcessPool
+
     with ProcessPool(
         max_workers=min(limits.workers, len(paths)),
         initializer=_cap_memory,

@@ -7,7 +7,6 @@ command with little to do, such as the re-ingest of an unchanged folder, quick t
 
 from __future__ import annotations
 
-import ast
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,10 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cluster_nlp.store.revisions import MIGRATIONS, schema_heads
+
 if TYPE_CHECKING:
     from alembic.config import Config
-
-MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 class StoreError(RuntimeError):
@@ -70,42 +69,6 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
     except CommandError as error:  # e.g. a store stamped by newer code than this
         raise StoreError(str(error)) from error
-
-
-def _module_literals(source: str) -> dict[str, object]:
-    """The literals a script assigns to plain names at module level (``revision = "0009"``,
-    or ``revision: str = "0009"`` as newer Alembic templates write it)."""
-    found = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target = node.target
-        else:
-            continue
-        if isinstance(target, ast.Name):
-            try:
-                found[target.id] = ast.literal_eval(node.value)
-            except ValueError:  # not a literal: no revision
-                continue
-    return found
-
-
-@cache
-def schema_heads() -> frozenset[str]:
-    """The newest revisions of the migration scripts: those no other script revises.
-
-    Read from the scripts' ``revision`` and ``down_revision`` without importing Alembic
-    (which costs a command a third of a second); ``tests/store/test_documents.py`` checks it
-    against Alembic's own answer.
-    """
-    revisions, revised = set(), set()
-    for script in (MIGRATIONS / "versions").glob("*.py"):
-        found = _module_literals(script.read_text())
-        revisions.add(found["revision"])
-        down = found.get("down_revision")
-        revised.update([down] if isinstance(down, str) else down or ())
-    return frozenset(revisions - revised)
 
 
 def stored_revisions(engine: Engine) -> frozenset[str]:

@@ -27,6 +27,7 @@ from cluster_nlp.records import (
     Table,
 )
 from cluster_nlp.store.abandoned import process_owner, settle_abandoned
+from cluster_nlp.store.known import worth_retrying
 from cluster_nlp.store.models import (
     DocumentPathRow,
     DocumentRow,
@@ -48,27 +49,6 @@ def known_ids(sessions: SessionFactory, ids: Iterable[str]) -> set[str]:
             chunk = wanted[start : start + 500]
             found.update(session.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(chunk))))
     return found
-
-
-def worth_retrying(
-    failed_version: str | None,
-    failed_under: dict | None,
-    text_extractor_version: str,
-    attempt: dict | None = None,
-) -> bool:
-    """Whether a stored failure may end otherwise now.
-
-    It may when other ingestion code (or data files) recorded it, or, given this ``attempt``'s
-    engine and limits, when it failed under another engine or under a smaller time or memory
-    limit than the attempt has.
-    """
-    if failed_version != text_extractor_version:
-        return True
-    if attempt is None or failed_under is None:
-        return False
-    if attempt["engine"] != failed_under.get("engine"):
-        return True
-    return any(attempt[limit] > failed_under.get(limit, 0) for limit in ("timeout_s", "memory_mb"))
 
 
 def retryable_ids(
