@@ -106,6 +106,31 @@ def test_evidence_is_the_passage_most_like_the_rationales(fitted):
     assert int(np.argmax(scores[:, 1])) == 1
 
 
+def test_stacked_scores_are_the_fitted_scikit_learn_models_own(fitted):
+    # Prediction multiplies the labels' coefficients directly instead of calling each
+    # model's decision_function and predict_proba: it must give the models' own numbers.
+    texts, _, _ = make_documents(count=6, seed=11)
+    passages = fitted._passages_of(texts)
+    cue_features = passages.cue_features(fitted.cues, fitted.cue_weight)
+    expected = np.column_stack(
+        [
+            model.decision_function(fitted._features(passages, cue_features, column))
+            for column, model in enumerate(fitted.passage_models_)
+        ]
+    )
+    log_odds = fitted._passage_log_odds(passages)
+    np.testing.assert_allclose(log_odds, expected, rtol=1e-9, atol=1e-9)
+    expected_proba = np.column_stack(
+        [
+            model.predict_proba(aggregate(log_odds[:, column], passages.owners, 6, fitted.top_k))[
+                :, 1
+            ]
+            for column, model in enumerate(fitted.document_models_)
+        ]
+    )
+    np.testing.assert_allclose(fitted.predict_proba(texts), expected_proba, rtol=1e-9, atol=1e-12)
+
+
 def test_clone_keeps_the_encoder_name_and_no_fitted_state(fitted):
     copy = clone(fitted)
     assert copy.get_params() == fitted.get_params()

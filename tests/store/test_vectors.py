@@ -44,3 +44,22 @@ def test_with_every_vector_stored_no_encoder_is_loaded(tmp_path):
         raise AssertionError("the encoder was loaded")
 
     assert StoredVectors(sessions, refuse, "enc").passages(["a network"]).shape == (1, 3)
+
+
+def test_vectors_read_lately_come_from_memory_per_store_until_forgotten(tmp_path, monkeypatch):
+    from cluster_nlp.store import vectors as module
+
+    engine = CountingEmbedder()
+    one = open_store(f"sqlite:///{tmp_path}/one.db")
+    StoredVectors(one, lambda: engine, "enc-1").passages(["a cluster", "a hub"])
+    reads = []
+    monkeypatch.setattr(module, "load_vectors", lambda *args: reads.append(args[2]) or {})
+    StoredVectors(one, lambda: engine, "enc-1").passages(["a hub", "a cluster"])
+    assert reads == [] and engine.embedded == ["a cluster", "a hub"]  # from memory
+    # Another store has its own rows: it is read (and, lacking them, given them).
+    other = open_store(f"sqlite:///{tmp_path}/other.db")
+    StoredVectors(other, lambda: engine, "enc-1").passages(["a hub"])
+    assert reads == [[module.text_key("a hub")]]
+    module.forget_recent([module.text_key("a cluster")])
+    StoredVectors(one, lambda: engine, "enc-1").passages(["a cluster"])
+    assert reads[-1] == [module.text_key("a cluster")]  # forgotten: read from the store again

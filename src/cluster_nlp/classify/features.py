@@ -147,19 +147,28 @@ def cue_counts(texts: Sequence[str], cues: Sequence[Sequence[str]]) -> np.ndarra
     absent from most passages, and a substring test costs far less than a regex search (a
     tenth of tagging's time went to searches that found nothing). Lower-casing is the
     pattern's own case rule but for a few compatibility letters (the Kelvin sign, the long s)
-    that no cue is written with.
+    that no cue is written with. Counts are remembered per text and cue set: tagging asks
+    for the same passages' counts several times (the model, its evidence, the cue floor).
     """
-    prepared = [
-        [(cue.split()[0].lower(), _pattern(cue)) for cue in label_cues] for label_cues in cues
-    ]
-    counts = np.zeros((len(texts), len(prepared)))
+    labels = tuple(tuple(label_cues) for label_cues in cues)
+    counts = np.zeros((len(texts), len(labels)))
     for row, text in enumerate(texts):
-        lowered = text.lower()
-        for column, label in enumerate(prepared):
-            counts[row, column] = sum(
-                len(pattern.findall(text)) for first, pattern in label if first in lowered
-            )
+        counts[row] = _text_cue_counts(text, labels)
     return counts
+
+
+@lru_cache(maxsize=16384)
+def _text_cue_counts(text: str, labels: tuple[tuple[str, ...], ...]) -> tuple[int, ...]:
+    lowered = text.lower()
+    return tuple(
+        sum(len(_pattern(cue).findall(text)) for cue in label_cues if _first_word(cue) in lowered)
+        for label_cues in labels
+    )
+
+
+@lru_cache(maxsize=4096)
+def _first_word(cue: str) -> str:
+    return cue.split()[0].lower()
 
 
 def group_cues(taxonomy: Taxonomy, group: str) -> tuple[tuple[str, ...], ...]:

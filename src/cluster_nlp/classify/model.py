@@ -477,10 +477,20 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
     def top_terms(self, text: str, label: str, count: int = 5) -> list[str]:
         """The words and word pairs of ``text`` that push it towards ``label`` the most."""
         check_is_fitted(self, "coef_")
-        vector = self.features_.transform([text]).toarray()[0]
-        weights = vector * self.coef_[list(self.classes_).index(label), : len(vector)]
-        names = self.features_.get_feature_names_out()
-        return [str(names[i]) for i in np.argsort(weights)[::-1][:count] if weights[i] > 0]
+        row = self.features_.transform([text])
+        coef = self.coef_[list(self.classes_).index(label)]
+        weights = dict(
+            zip(row.indices.tolist(), (row.data * coef[row.indices]).tolist(), strict=True)
+        )
+        # The text's own terms name its columns: listing the whole vocabulary's names
+        # (get_feature_names_out) took most of a re-tagging's time.
+        names = {
+            index: term
+            for term in self.features_.build_analyzer()(text)
+            if (index := self.features_.vocabulary_.get(term)) is not None
+        }
+        ranked = sorted(weights.items(), key=lambda item: (item[1], item[0]), reverse=True)
+        return [names[index] for index, weight in ranked[:count] if weight > 0]
 
     # The word and character views are written as two arrays each (see ``pack_vocabulary``),
     # not as vectorizers whose vocabulary dicts would make the model file a hundred times

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Sequence
+from functools import cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 
@@ -35,6 +36,7 @@ WINDOW_CHARS = 2000  # about 400-500 SentencePiece tokens of Russian or English 
 CACHE_SIZE = 50_000  # vectors of 2 KB: at most ~100 MB
 
 
+@cache  # asked for every batch of passages; the package's metadata is read once
 def engine_version() -> str:
     """The model and the package's version: the key stored passage vectors are kept under."""
     try:

@@ -25,7 +25,7 @@ from cluster_nlp.store.models import (
     TableRow,
     WorkClaimRow,
 )
-from cluster_nlp.store.vectors import text_key
+from cluster_nlp.store.vectors import forget_recent, text_key
 
 MIN_PREFIX = 4  # shorter prefixes of a SHA-256 match too much to mean one document
 HEX = set("0123456789abcdef")
@@ -112,6 +112,7 @@ def _forget_vectors(session, document_id: str) -> int:
     if not keys:
         return 0
     result = session.execute(delete(PassageVectorRow).where(PassageVectorRow.text_sha256.in_(keys)))
+    forget_recent(keys)
     return result.rowcount
 
 

@@ -10,6 +10,7 @@ once per model) are passed through.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,10 +21,21 @@ from cluster_nlp.store.documents import SessionFactory
 from cluster_nlp.store.models import PassageVectorRow
 
 LOOKUP_BATCH = 500  # sha256 keys per SELECT ... IN (...)
+# Vectors read from or kept in a store lately, by store, encoder version and text: tagging
+# one document asks for its passages several times (the model, its evidence, the cue floor).
+RECENT_SIZE = 4096
+_recent: OrderedDict[tuple[SessionFactory, str, str], np.ndarray] = OrderedDict()
 
 
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def forget_recent(keys: Sequence[str]) -> None:
+    """Drop these texts' vectors from memory, as ``forget`` drops them from the store."""
+    gone = set(keys)
+    for where in [where for where in _recent if where[2] in gone]:
+        del _recent[where]
 
 
 def load_vectors(sessions: SessionFactory, encoder: str, keys: list[str]) -> dict[str, np.ndarray]:
@@ -70,10 +82,26 @@ class StoredVectors:
         self.encoder = encoder
 
     def _stored(self, keys: list[str]) -> dict[str, np.ndarray]:
-        return load_vectors(self.sessions, self.encoder, keys)
+        found = {key: _recent[where] for key in keys if (where := self._where(key)) in _recent}
+        unread = [key for key in keys if key not in found]
+        if unread:
+            found.update(load_vectors(self.sessions, self.encoder, unread))
+        self._remember(found)
+        return found
 
     def _store(self, vectors: dict[str, np.ndarray]) -> None:
         save_vectors(self.sessions, self.encoder, vectors)
+        self._remember(vectors)
+
+    def _where(self, key: str) -> tuple[SessionFactory, str, str]:
+        return self.sessions, self.encoder, key
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        for key, vector in vectors.items():
+            _recent[self._where(key)] = vector
+            _recent.move_to_end(self._where(key))
+        while len(_recent) > RECENT_SIZE:
+            _recent.popitem(last=False)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
