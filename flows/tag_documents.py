@@ -428,7 +428,8 @@ def tag_documents_flow(
         finish_run(sessions, run_id, "failed", {})
         raise
     finally:
-        analysis.SHARED.close()  # the models' memory goes back to the system between runs
+        if not settings.keep_models_loaded:
+            analysis.SHARED.close()  # the models' memory goes back to the system between runs
 
     create_table_artifact(
         key=ARTIFACT_TABLE,

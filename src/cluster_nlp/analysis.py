@@ -183,6 +183,13 @@ class AnalysisProcess:
         """Tag ``document_ids`` with model ``version``: the ids tagged and how many need review."""
         return self._run("tag", db, models_dir, version, taxonomy, document_ids)
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (None before the first call and after
+        ``close``)."""
+        child = self._child
+        return child.process.pid if child is not None and child.process.poll() is None else None
+
     def close(self) -> None:
         """End the child (if started), giving back its memory; the next call starts another."""
         with self._lock:

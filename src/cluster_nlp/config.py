@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         None, description="run flows on Dask: a scheduler address, or local:N for N workers"
     )
     chunk_size: int = Field(25, ge=1, description="documents per flow task")
+    keep_models_loaded: bool = Field(
+        False,
+        description="keep the process that tags and extracts entities (its model and "
+        "pipelines, some 450 MB) from one run to the next: quicker frequent runs, memory held",
+    )
     claim_ttl_s: float = Field(
         1800.0, gt=0, description="how long a run's claim on a document holds if it dies"
     )

@@ -42,6 +42,14 @@ GOOD_FILES = {
 BAD_FILES = {"empty.pdf": b"", "fake.pdf": b"plain text wearing a .pdf name\n"}
 
 
+@pytest.fixture(autouse=True)
+def keep_models_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flow tests share one analysis process, as a frequently scheduled ``serve`` may: its
+    entity pipelines load once for the session instead of once per run. Tests of a run's
+    end (no process left behind) turn it off."""
+    monkeypatch.setenv("CLUSTER_NLP_KEEP_MODELS_LOADED", "1")
+
+
 def text_of(name: str, labels: list[str], variant: int = 0) -> str:
     """Sentences carrying ``labels``: Russian ones, or the English one for ``*-en`` names, after
     a sentence that makes the document about an AI cluster (relevant)."""

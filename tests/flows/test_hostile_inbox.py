@@ -34,6 +34,7 @@ def children() -> set[int]:
 def run_hostile(corpus: HostileCorpus, store_url, models_dir, taxonomy_path, out, monkeypatch):
     for name, value in LIMITS.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CLUSTER_NLP_KEEP_MODELS_LOADED", "0")  # the run must end its child
     before = children()  # Prefect's test server is one of ours already
     result = tag_documents_flow(
         inbox=str(corpus.folder),
@@ -83,7 +84,7 @@ def check_run(corpus: HostileCorpus, result: dict, left: set[int], out: Path, ta
 def test_full_hostile_inbox_completes_and_files_every_fault(
     tmp_path, dejavu_font, store_url, models_dir, taxonomy_path, latest_artifact, monkeypatch
 ):
-    corpus = make_hostile_corpus(tmp_path / "inbox", dejavu_font, non_utf8_names=False)
+    corpus = make_hostile_corpus(tmp_path / "inbox", dejavu_font)
     assert len(corpus.cases) >= 100
     out = tmp_path / "out"
     result, left = run_hostile(corpus, store_url, models_dir, taxonomy_path, out, monkeypatch)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import fsspec
+import pytest
 from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -145,6 +146,22 @@ def test_a_busy_database_is_retried_and_the_run_completes(
     result = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out", chunk_size=25)
     assert result["failures"] == [] and result["entities_extracted"] == 6
     assert calls[0] == calls[1] and len(calls) == 2  # the same chunk, once more
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_the_analysis_process_ends_with_the_run_unless_models_are_kept_loaded(
+    inbox: Path, models_dir: Path, taxonomy_path: Path, tmp_path: Path, monkeypatch, keep: bool
+):
+    monkeypatch.setenv("CLUSTER_NLP_KEEP_MODELS_LOADED", "1" if keep else "0")
+    tagging.analysis.SHARED.close()
+    db = f"sqlite:///{tmp_path}/store.db"
+    run(inbox, db, models_dir, taxonomy_path, tmp_path / "out")
+    first = tagging.analysis.SHARED.pid
+    assert (first is not None) is keep
+    (inbox / "more.md").write_text("Кластер искусственного интеллекта в Томске.\n", "utf-8")
+    again = run(inbox, db, models_dir, taxonomy_path, tmp_path / "out")
+    assert again["tagged"] == 1
+    assert tagging.analysis.SHARED.pid == first  # the same process served both runs, or none
 
 
 def test_a_document_that_cannot_be_tagged_fails_alone(

@@ -31,6 +31,11 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def clear_recent() -> None:
+    """Drop every vector held in memory: the next reads go to the store."""
+    _recent.clear()
+
+
 def forget_recent(keys: Sequence[str]) -> None:
     """Drop these texts' vectors from memory, as ``forget`` drops them from the store."""
     gone = set(keys)
