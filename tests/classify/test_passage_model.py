@@ -131,6 +131,42 @@ def test_stacked_scores_are_the_fitted_scikit_learn_models_own(fitted):
     np.testing.assert_allclose(fitted.predict_proba(texts), expected_proba, rtol=1e-9, atol=1e-12)
 
 
+def test_excerpt_rows_are_labelled_by_the_rationale_passages_they_hold():
+    # Three documents of three passages: the first has the label with its rationale in
+    # passage 1; the second has the label but no rationale located; the third lacks it.
+    owners = np.repeat([0, 1, 2], 3)
+    positive = np.zeros(9, dtype=bool)
+    positive[1] = True
+    Y = np.array([[1], [1], [0]])
+    scores = np.arange(9, dtype=float)
+    model = PassageClassifier(excerpts_per_document=40, random_state=1)
+    features, y, owner = model._document_rows(scores, owners, positive, Y)(0)
+    assert (y[:3] == Y[:, 0]).all() and (owner[:3] == [0, 1, 2]).all()  # documents first
+    excerpts = slice(3, None)
+    assert 1 not in owner[excerpts]  # its excerpts' labels are unknown
+    assert not y[excerpts][owner[excerpts] == 2].any()  # no label, no positive excerpt
+    # With scores 0..8 a run's best score is its last passage and the log of its length is
+    # the third feature: the run holds passage 1 exactly when the row is labelled.
+    seen = set()
+    for row, label in zip(
+        features[excerpts][owner[excerpts] == 0], y[excerpts][owner[excerpts] == 0], strict=True
+    ):
+        last = int(row[0])
+        first = last - round(np.exp(row[2])) + 1
+        assert label == int(first <= 1 <= last), (first, last)
+        seen.add(label)
+    assert seen == {0, 1}
+
+
+def test_a_model_that_learns_from_excerpts_too_still_ranks_documents(engine):
+    texts, Y, rationales = make_documents()
+    model = PassageClassifier(
+        labels=LABELS, cues=CUES, encoder=HASHING, cv=3, excerpts_per_document=2
+    ).fit(texts, Y, rationales=rationales)
+    assert model.predict(texts).shape == Y.shape
+    assert (model.predict(texts) == Y).mean() > 0.8
+
+
 def test_clone_keeps_the_encoder_name_and_no_fitted_state(fitted):
     copy = clone(fitted)
     assert copy.get_params() == fitted.get_params()

@@ -163,6 +163,7 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
         unlocated_weight: float = 1.0,
         min_overlap_share: float = 0.5,
         threshold_scoring: str = "f1",
+        excerpts_per_document: int = 0,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
@@ -176,6 +177,7 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
         self.unlocated_weight = unlocated_weight
         self.min_overlap_share = min_overlap_share
         self.threshold_scoring = threshold_scoring
+        self.excerpts_per_document = excerpts_per_document
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -302,11 +304,15 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
             self.passage_models_.append(model)
             self.C_.append(float(model.C_))
             oof = self._out_of_fold(features, target[:, column], weight[:, column], passages)
-            document_features = aggregate(oof, passages.owners, len(X), self.top_k)
-            tuned = self._tuned(Y[:, column]).fit(document_features, Y[:, column])
+            rows = self._document_rows(oof, passages.owners, used & (target[:, column] == 1), Y)
+            features_of, y_of, owner_of = rows(column)
+            splits = self._row_splits(Y[:, column], owner_of)
+            tuned = self._tuned(splits).fit(features_of, y_of)
             self.document_models_.append(tuned.estimator_)
             self.thresholds_.append(float(tuned.best_threshold_))
-            self.oof_scores_[:, column] = self._oof_document_scores(document_features, Y[:, column])
+            self.oof_scores_[:, column] = self._oof_document_scores(
+                features_of, y_of, splits, len(X)
+            )
         self.C_ = np.array(self.C_)
         self.thresholds_ = np.array(self.thresholds_)
         predicted = self.oof_scores_ >= self.thresholds_
@@ -366,17 +372,75 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
             n_splits=max(2, min(self.cv, smaller)), shuffle=True, random_state=self.random_state
         )
 
-    def _tuned(self, y: np.ndarray) -> TunedThresholdClassifierCV:
+    def _row_splits(self, y: np.ndarray, owner: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        """Folds of documents (stratified by ``y``, the documents' labels) as rows: a
+        document's excerpts (``owner``: each row's document) stay in its fold."""
+        return [
+            (np.flatnonzero(np.isin(owner, train)), np.flatnonzero(np.isin(owner, test)))
+            for train, test in self._document_cv(y).split(np.zeros(len(y)), y)
+        ]
+
+    def _tuned(self, splits: list) -> TunedThresholdClassifierCV:
         return TunedThresholdClassifierCV(
             self._document_model(),
             scoring=self.threshold_scoring,
-            cv=self._document_cv(y),
+            cv=splits,
             random_state=self.random_state,
         )
 
-    def _oof_document_scores(self, features: np.ndarray, y: np.ndarray) -> np.ndarray:
-        scores = np.zeros(len(y))
-        for train, test in self._document_cv(y).split(features, y):
+    def _document_rows(self, scores: np.ndarray, owners: np.ndarray, positive, Y: np.ndarray):
+        """``rows(column)``: what the label's document model learns from, as (features,
+        labels, the document of each row). Each document is a row; with
+        ``excerpts_per_document`` so are excerpts of it: runs of one to three consecutive
+        passages, drawn alike for every label, that hold the label when the document has it
+        and the run holds one of its rationale passages (``positive``), as the excerpt view
+        labels them. Real pages are often that short, and a document model that saw only
+        whole documents meets their one-passage scores and counts nowhere else."""
+        documents = len(Y)
+        full = aggregate(scores, owners, documents, self.top_k)
+        rng = np.random.default_rng(self.random_state)
+        runs = []  # (document, passage rows) of every excerpt, the same for each label
+        for index in range(documents):
+            own = np.flatnonzero(owners == index)
+            if own.size < 2:  # a one-passage document is its own excerpt
+                continue
+            for _ in range(self.excerpts_per_document):
+                length = int(rng.integers(1, min(3, own.size) + 1))
+                start = int(rng.integers(0, own.size - length + 1))
+                runs.append((index, own[start : start + length]))
+
+        def rows(column: int):
+            y = Y[:, column]
+            kept = [
+                (index, run)
+                for index, run in runs
+                # a document with the label but no rationale located: its excerpts' labels
+                # are unknown
+                if not y[index] or positive[owners == index].any()
+            ]
+            excerpt_features = np.array(
+                [
+                    aggregate(scores[run], np.zeros(len(run), int), 1, self.top_k)[0]
+                    for _, run in kept
+                ]
+            ).reshape(-1, 3)
+            excerpt_y = np.array([int(y[index] and positive[run].any()) for index, run in kept])
+            return (
+                np.vstack([full, excerpt_features]),
+                np.concatenate([y, excerpt_y]).astype(int),
+                np.concatenate([np.arange(documents), [index for index, _ in kept]]).astype(int),
+            )
+
+        return rows
+
+    def _oof_document_scores(
+        self, features: np.ndarray, y: np.ndarray, splits: list, documents: int
+    ) -> np.ndarray:
+        """Each document's probability from a document model fitted on the rows of the other
+        folds' documents (their excerpts included)."""
+        scores = np.zeros(documents)
+        for train, test in splits:
+            test = test[test < documents]  # the documents themselves, not their excerpts
             model = self._document_model().fit(features[train], y[train])
             scores[test] = model.predict_proba(features[test])[:, 1]
         return scores
