@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from cluster_nlp.records import DocumentStatus, ErrorClass, ExtractedDocument
 from cluster_nlp.store.db import open_store
@@ -99,6 +100,7 @@ def test_a_run_recorded_directly_reads_back_through_the_orm(database: Path):
     [
         ("sqlite:////data/store.db", Path("/data/store.db")),
         ("sqlite:///relative/store.db", Path("relative/store.db")),
+        ("sqlite:////data/my%20store.db", Path("/data/my store.db")),  # SQLAlchemy unquotes
         ("sqlite:///:memory:", None),
         ("sqlite://", None),
         ("sqlite:////data/store.db?mode=ro", None),  # options the direct path would ignore
@@ -107,3 +109,5 @@ def test_a_run_recorded_directly_reads_back_through_the_orm(database: Path):
 )
 def test_only_plain_sqlite_files_are_read_directly(url: str, expected: Path | None):
     assert sqlite_database(url) == expected
+    if expected is not None:  # the very file SQLAlchemy opens for that URL
+        assert expected == Path(make_url(url).database)

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from cluster_nlp.records import DocumentStatus
 from cluster_nlp.store.revisions import schema_heads
@@ -55,7 +56,7 @@ def sqlite_database(url: str) -> Path | None:
     """The file of a plain SQLite URL (``sqlite:///path``), or None for any other store."""
     if not url.startswith(SQLITE_PREFIX) or "?" in url:
         return None
-    database = url.removeprefix(SQLITE_PREFIX)
+    database = unquote(url.removeprefix(SQLITE_PREFIX))  # as SQLAlchemy reads it
     return Path(database) if database and database != ":memory:" else None
 
 
