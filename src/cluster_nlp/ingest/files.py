@@ -1,8 +1,8 @@
 """Which files an ingest is about, and what identifies them: discovery under the folders
 given, the content hash, and the version of the code that turns bytes into text.
 
-Standard library only (no store, no PDF engine), so that a command that finds nothing new
-pays for little more than reading the files.
+No store and no PDF engine are imported here, so that a command that finds nothing new pays
+for little more than reading the files.
 """
 
 from __future__ import annotations
