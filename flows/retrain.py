@@ -17,6 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from cluster_nlp.classify.data import decision_texts, load_labeled_texts, merge_decisions
+from cluster_nlp.classify.encoders import stored_vectors
 from cluster_nlp.classify.promotion import compare_with_current as compare_versions_on_test
 from cluster_nlp.classify.train import train_and_register
 from cluster_nlp.config import get_settings
@@ -38,10 +39,13 @@ def train_version(
 ) -> str:
     """Train on the corpus with analysts' decisions applied; register; return the version."""
     loaded = load_taxonomy(taxonomy)
-    decisions = decision_texts(open_store(db), loaded)
-    result = train_and_register(
-        Path(labels), loaded, Path(models_dir), params, version=version, decisions=decisions
-    )
+    sessions = open_store(db)
+    decisions = decision_texts(sessions, loaded)
+    # the decided documents' passages were embedded when they were tagged: read, not embedded
+    with stored_vectors(sessions):
+        result = train_and_register(
+            Path(labels), loaded, Path(models_dir), params, version=version, decisions=decisions
+        )
     return result.version
 
 

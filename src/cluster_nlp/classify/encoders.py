@@ -8,8 +8,9 @@ the same encoder version.
 
 While ``stored_vectors(sessions)`` is active, every encoder answers passages from the store
 and embeds only the texts it has never seen (training on the corpus uses an on-disk store
-under the data folder; tagging uses the document store), so a second training, a re-tagging
-with a new model and search embed nothing they embedded before.
+under the data folder; tagging uses the document store; retraining on analysts' decisions
+uses both, the document store behind the corpus's), so a second training, a re-tagging with
+a new model, a retraining and search embed nothing they embedded before.
 
 Another encoder is one entry in ``ENCODERS``: a factory returning an object with
 ``passages(texts)`` and ``queries(texts)`` (L2-normalised float32 rows) and a ``version``.
@@ -83,13 +84,25 @@ def _engine(name: str) -> Embedder:
 
 
 def encoder(name: str) -> Embedder:
-    """The named encoder; inside ``stored_vectors``, behind the store."""
+    """The named encoder; inside ``stored_vectors``, behind the stores: the innermost block's
+    store is asked first and keeps what it lacked; the stores around it are only read (a
+    retraining reads the vectors tagging kept, without filling the document store with the
+    corpus's); only what none holds is embedded."""
     entry = _entry(name)
     if not _store:
         return _engine(name)
     from cluster_nlp.store.vectors import StoredVectors
 
-    return StoredVectors(_store[-1], lambda: _engine(name), entry.version())
+    innermost = len(_store) - 1
+
+    def behind(index: int) -> Embedder:
+        if index < 0:
+            return _engine(name)
+        return StoredVectors(
+            _store[index], lambda: behind(index - 1), entry.version(), keep=index == innermost
+        )
+
+    return behind(len(_store) - 1)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ commands (``models`` is in ``cli.models``)."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -142,18 +143,22 @@ def train_command(
     promoted = False
     try:
         loaded = load_taxonomy(taxonomy)
-        decisions = []
+        decisions, decided_vectors = [], nullcontext()
         if decisions_db:
             from cluster_nlp.classify.data import decision_texts
+            from cluster_nlp.classify.encoders import stored_vectors
             from cluster_nlp.store.db import open_store
 
-            decisions = decision_texts(open_store(decisions_db), loaded)
+            sessions = open_store(decisions_db)
+            decisions = decision_texts(sessions, loaded)
+            # the decided documents' passages were embedded when they were tagged
+            decided_vectors = stored_vectors(sessions)
         reused = None
         if document_model:
             from cluster_nlp.registry import load_version
 
             reused = (document_model, load_version(models_dir, loaded, document_model).classifiers)
-        with progress_bar("train") as progress:
+        with decided_vectors, progress_bar("train") as progress:
             task = progress.add_task("", total=None)  # one step per group and model kind
             result = train_and_register(
                 labels_path,

@@ -79,12 +79,16 @@ def save_vectors(sessions: SessionFactory, encoder: str, vectors: dict[str, np.n
 class StoredVectors:
     """Passage vectors from ``sessions`` under ``encoder`` (a version string), embedding the
     missing ones with ``embedder`` (a callable that returns the embedder, called only when
-    something is missing: with every vector stored, no encoder is even loaded)."""
+    something is missing: with every vector stored, no encoder is even loaded). With
+    ``keep=False`` the store is only read: what it lacks is not written into it."""
 
-    def __init__(self, sessions: SessionFactory, embedder: Callable, encoder: str) -> None:
+    def __init__(
+        self, sessions: SessionFactory, embedder: Callable, encoder: str, keep: bool = True
+    ) -> None:
         self.sessions = sessions
         self.embedder = embedder
         self.encoder = encoder
+        self.keep = keep
 
     def _stored(self, keys: list[str]) -> dict[str, np.ndarray]:
         found = {key: _recent[where] for key in keys if (where := self._where(key)) in _recent}
@@ -117,7 +121,8 @@ class StoredVectors:
         if missing:
             computed = self.embedder().passages(list(missing.values()))
             fresh = dict(zip(missing, computed, strict=True))
-            self._store(fresh)
+            if self.keep:
+                self._store(fresh)
             found.update(fresh)
         return np.stack([found[key] for key in keys]).astype(np.float32)
 
