@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cluster_nlp.ingest import unchanged
 from cluster_nlp.ingest.files import Outcome, sha256_file
 from cluster_nlp.ingest.pipeline import ingest
 from cluster_nlp.ingest.sandbox import ParseLimits
@@ -83,3 +84,16 @@ def test_anything_new_is_left_to_the_full_ingest_and_nothing_is_written(
 
 def test_other_stores_are_left_to_the_full_ingest(inbox: Path):
     assert ingest_if_unchanged([inbox], "postgresql://nobody@nowhere/none") is None
+
+
+def test_a_run_that_cannot_be_recorded_directly_is_left_to_the_full_ingest(
+    inbox: Path, tmp_path: Path, monkeypatch
+):
+    url = f"sqlite:///{tmp_path}/store.db"
+    ingest([inbox], open_store(url), limits=LIMITS)
+
+    def locked(*args):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(unchanged, "record_finished_run", locked)
+    assert ingest_if_unchanged([inbox], url, limits=LIMITS) is None

@@ -80,6 +80,8 @@ def test_a_store_behind_the_newest_schema_or_no_store_is_never_settled_directly(
     assert not all_stored(tmp_path / "absent.db", {}, EXTRACTOR, ATTEMPT)
     sqlite3.connect(tmp_path / "empty.db").close()  # a SQLite file, but no store
     assert not all_stored(tmp_path / "empty.db", {}, EXTRACTOR, ATTEMPT)
+    (tmp_path / "damaged.db").write_bytes(b"not a database at all" * 100)
+    assert not all_stored(tmp_path / "damaged.db", {}, EXTRACTOR, ATTEMPT)
 
 
 def test_a_run_recorded_directly_reads_back_through_the_orm(database: Path):

@@ -8,6 +8,7 @@ retrying, a file that cannot be read) is left to ``pipeline.ingest``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -60,7 +61,10 @@ def ingest_if_unchanged(
         summary.files.append(item)
         if on_file:
             on_file(item)
-    summary.run_id = record_finished_run(
-        database, "ingest", run_params(files, engine), summary.counts
-    )
+    try:
+        summary.run_id = record_finished_run(
+            database, "ingest", run_params(files, engine), summary.counts
+        )
+    except sqlite3.Error:  # locked past the timeout, read-only: the full ingest says why
+        return None
     return summary

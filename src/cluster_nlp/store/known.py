@@ -69,6 +69,41 @@ def _connect(database: Path) -> sqlite3.Connection:
     return sqlite3.connect(database, timeout=30)
 
 
+def _stored_rows(database: Path, ids: list[str]) -> tuple[dict, set] | None:
+    """The documents among ``ids`` (id -> status, extractor version, failure conditions) and
+    their (id, path) rows; None when the file is no store at the newest schema or cannot be
+    read (not a store, another schema, damaged, locked)."""
+    try:
+        with closing(_connect(database)) as connection:
+            revisions = {
+                row[0] for row in connection.execute("SELECT version_num FROM alembic_version")
+            }
+            if revisions != schema_heads():
+                return None
+            stored: dict[str, tuple] = {}
+            known_paths: set[tuple[str, str]] = set()
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                stored.update(
+                    (row[0], row[1:])
+                    for row in connection.execute(
+                        "SELECT id, status, text_extractor_version, failed_under FROM documents "
+                        f"WHERE id IN ({marks})",
+                        chunk,
+                    )
+                )
+                known_paths.update(
+                    connection.execute(
+                        "SELECT document_id, path FROM document_paths "
+                        f"WHERE document_id IN ({marks})",
+                        chunk,
+                    )
+                )
+    except sqlite3.Error:
+        return None
+    return stored, known_paths
+
+
 def all_stored(
     database: Path,
     paths_by_id: Mapping[str, Sequence[str]],
@@ -81,33 +116,10 @@ def all_stored(
     if not database.is_file():
         return False
     ids = list(paths_by_id)
-    with closing(_connect(database)) as connection:
-        try:
-            revisions = {
-                row[0] for row in connection.execute("SELECT version_num FROM alembic_version")
-            }
-        except sqlite3.Error:  # not a store yet, or not ours
-            return False
-        if revisions != schema_heads():
-            return False
-        stored: dict[str, tuple] = {}
-        known_paths: set[tuple[str, str]] = set()
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            stored.update(
-                (row[0], row[1:])
-                for row in connection.execute(
-                    "SELECT id, status, text_extractor_version, failed_under FROM documents "
-                    f"WHERE id IN ({marks})",
-                    chunk,
-                )
-            )
-            known_paths.update(
-                connection.execute(
-                    f"SELECT document_id, path FROM document_paths WHERE document_id IN ({marks})",
-                    chunk,
-                )
-            )
+    rows = _stored_rows(database, ids)
+    if rows is None:
+        return False
+    stored, known_paths = rows
     if len(stored) != len(ids):
         return False
     for status, version, failed_under in stored.values():
