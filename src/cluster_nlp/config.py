@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     keep_models_loaded: bool = Field(
         False,
         description="keep the process that tags and extracts entities (its model and "
-        "pipelines, some 450 MB) from one run to the next: quicker frequent runs, memory held",
+        "pipelines, some 450 MB) from one flow run to the next in the calling process: "
+        "quicker repeated runs, memory held",
     )
     claim_ttl_s: float = Field(
         1800.0, gt=0, description="how long a run's claim on a document holds if it dies"

@@ -44,9 +44,9 @@ BAD_FILES = {"empty.pdf": b"", "fake.pdf": b"plain text wearing a .pdf name\n"}
 
 @pytest.fixture(autouse=True)
 def keep_models_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Flow tests share one analysis process, as a frequently scheduled ``serve`` may: its
-    entity pipelines load once for the session instead of once per run. Tests of a run's
-    end (no process left behind) turn it off."""
+    """Flow tests share one analysis process, as any process that calls the flow again and
+    again may: its entity pipelines load once for the session instead of once per run.
+    Tests of a run's end (no process left behind) turn it off."""
     monkeypatch.setenv("CLUSTER_NLP_KEEP_MODELS_LOADED", "1")
 
 
