@@ -140,7 +140,7 @@ def test_excerpt_rows_are_labelled_by_the_rationale_passages_they_hold():
     Y = np.array([[1], [1], [0]])
     scores = np.arange(9, dtype=float)
     model = PassageClassifier(excerpts_per_document=40, random_state=1)
-    features, y, owner = model._document_rows(scores, owners, positive, Y)(0)
+    features, y, owner = model._document_rows(scores, owners, positive, Y[:, 0])
     assert (y[:3] == Y[:, 0]).all() and (owner[:3] == [0, 1, 2]).all()  # documents first
     excerpts = slice(3, None)
     assert 1 not in owner[excerpts]  # its excerpts' labels are unknown

@@ -304,8 +304,10 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
             self.passage_models_.append(model)
             self.C_.append(float(model.C_))
             oof = self._out_of_fold(features, target[:, column], weight[:, column], passages)
-            rows = self._document_rows(oof, passages.owners, used & (target[:, column] == 1), Y)
-            features_of, y_of, owner_of = rows(column)
+            positive = used & (target[:, column] == 1)
+            features_of, y_of, owner_of = self._document_rows(
+                oof, passages.owners, positive, Y[:, column]
+            )
             splits = self._row_splits(Y[:, column], owner_of)
             tuned = self._tuned(splits).fit(features_of, y_of)
             self.document_models_.append(tuned.estimator_)
@@ -388,50 +390,39 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def _document_rows(self, scores: np.ndarray, owners: np.ndarray, positive, Y: np.ndarray):
-        """``rows(column)``: what the label's document model learns from, as (features,
-        labels, the document of each row). Each document is a row; with
+    def _document_rows(
+        self, scores: np.ndarray, owners: np.ndarray, positive: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What one label's document model learns from: features, labels and the document of
+        each row. Each document is a row (``y``: the documents' labels); with
         ``excerpts_per_document`` so are excerpts of it: runs of one to three consecutive
-        passages, drawn alike for every label, that hold the label when the document has it
-        and the run holds one of its rationale passages (``positive``), as the excerpt view
-        labels them. Real pages are often that short, and a document model that saw only
-        whole documents meets their one-passage scores and counts nowhere else."""
-        documents = len(Y)
-        full = aggregate(scores, owners, documents, self.top_k)
+        passages (drawn alike for every label), labelled as the excerpt view labels them:
+        with the label when the document has it and the run holds one of its rationale
+        passages (``positive``). Real pages are often that short, and a document model that
+        saw only whole documents meets their one-passage scores and counts nowhere else."""
+        documents = len(y)
         rng = np.random.default_rng(self.random_state)
-        runs = []  # (document, passage rows) of every excerpt, the same for each label
+        rows, labels, owner = [], [], []
         for index in range(documents):
             own = np.flatnonzero(owners == index)
             if own.size < 2:  # a one-passage document is its own excerpt
                 continue
+            # a document with the label but no rationale located: its excerpts are unknown
+            unknown = y[index] and not positive[own].any()
             for _ in range(self.excerpts_per_document):
                 length = int(rng.integers(1, min(3, own.size) + 1))
                 start = int(rng.integers(0, own.size - length + 1))
-                runs.append((index, own[start : start + length]))
-
-        def rows(column: int):
-            y = Y[:, column]
-            kept = [
-                (index, run)
-                for index, run in runs
-                # a document with the label but no rationale located: its excerpts' labels
-                # are unknown
-                if not y[index] or positive[owners == index].any()
-            ]
-            excerpt_features = np.array(
-                [
-                    aggregate(scores[run], np.zeros(len(run), int), 1, self.top_k)[0]
-                    for _, run in kept
-                ]
-            ).reshape(-1, 3)
-            excerpt_y = np.array([int(y[index] and positive[run].any()) for index, run in kept])
-            return (
-                np.vstack([full, excerpt_features]),
-                np.concatenate([y, excerpt_y]).astype(int),
-                np.concatenate([np.arange(documents), [index for index, _ in kept]]).astype(int),
-            )
-
-        return rows
+                run = own[start : start + length]
+                if unknown:
+                    continue
+                rows.append(aggregate(scores[run], np.zeros(length, int), 1, self.top_k)[0])
+                labels.append(int(y[index] and positive[run].any()))
+                owner.append(index)
+        return (
+            np.vstack([aggregate(scores, owners, documents, self.top_k), *rows]),
+            np.concatenate([y, labels]).astype(int),
+            np.concatenate([np.arange(documents), owner]).astype(int),
+        )
 
     def _oof_document_scores(
         self, features: np.ndarray, y: np.ndarray, splits: list, documents: int
