@@ -52,19 +52,20 @@ def ingest_if_unchanged(
     attempt = parse_attempt(engine, limits or ParseLimits())
     if not all_stored(database, paths_by_id, text_extractor_version(), attempt):
         return None
-    if on_total:
-        on_total(len(files))
     id_by_text = {path: digest for digest, texts in paths_by_id.items() for path in texts}
-    summary = IngestSummary(run_id="")
-    for path in files:
-        item = FileOutcome(path, Outcome.KNOWN, document_id=id_by_text[path_text(path)])
-        summary.files.append(item)
-        if on_file:
-            on_file(item)
+    outcomes = [
+        FileOutcome(path, Outcome.KNOWN, document_id=id_by_text[path_text(path)]) for path in files
+    ]
+    summary = IngestSummary(run_id="", files=outcomes)
     try:
         summary.run_id = record_finished_run(
             database, "ingest", run_params(files, engine), summary.counts
         )
     except sqlite3.Error:  # locked past the timeout, read-only: the full ingest says why
         return None
+    if on_total:  # reported once settled, so a fallback to the full ingest counts once
+        on_total(len(files))
+    for item in outcomes:
+        if on_file:
+            on_file(item)
     return summary
