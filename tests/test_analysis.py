@@ -83,19 +83,33 @@ def test_a_model_that_cannot_serve_is_refused_before_any_work(tmp_path: Path, ca
         model_identity(str(models), version, None)
 
 
-@pytest.mark.timeout(300)
-def test_an_error_in_the_child_reaches_the_caller_as_raised_and_close_ends_the_child(
-    tmp_path: Path,
-):
+@pytest.fixture
+def no_model(tmp_path: Path) -> str:
+    """A models folder with nothing promoted: every load fails in the child, quickly."""
     models = tmp_path / "models"
     models.mkdir()
+    return str(models)
+
+
+def _children() -> dict[int, psutil.Process]:
+    return {child.pid: child for child in psutil.Process().children(recursive=True)}
+
+
+def _started_since(before: set[int]) -> list[psutil.Process]:
+    return [child for pid, child in _children().items() if pid not in before]
+
+
+@pytest.mark.timeout(300)
+def test_an_error_in_the_child_reaches_the_caller_as_raised_and_close_ends_the_child(
+    no_model: str,
+):
     analysis = AnalysisProcess()
     before = set(_children())
     try:
         for _ in range(2):  # the child survives its error and serves the next call
             with pytest.raises(ModelFileError, match="no model promoted"):
-                analysis.load_model(str(models), None, None)
-        started = [child for pid, child in _children().items() if pid not in before]
+                analysis.load_model(no_model, None, None)
+        started = _started_since(before)
         assert len(started) == 1, "the model was loaded in one child process"
     finally:
         analysis.close()
@@ -103,29 +117,23 @@ def test_an_error_in_the_child_reaches_the_caller_as_raised_and_close_ends_the_c
     assert not alive
 
 
-def _children() -> dict[int, psutil.Process]:
-    return {child.pid: child for child in psutil.Process().children(recursive=True)}
-
-
 @pytest.mark.timeout(300)
 def test_a_child_killed_mid_run_fails_that_call_alone_and_the_next_starts_another(
-    tmp_path: Path,
+    no_model: str,
 ):
-    models = tmp_path / "models"
-    models.mkdir()
     analysis = AnalysisProcess()
     before = set(_children())
     try:
         with pytest.raises(ModelFileError):
-            analysis.load_model(str(models), None, None)
-        (first,) = [child for pid, child in _children().items() if pid not in before]
+            analysis.load_model(no_model, None, None)
+        (first,) = _started_since(before)
         first.kill()  # as the out-of-memory killer would
         first.wait(30)
         with pytest.raises(AnalysisProcessDied, match="ended during load_model"):
-            analysis.load_model(str(models), None, None)
+            analysis.load_model(no_model, None, None)
         with pytest.raises(ModelFileError):  # a fresh child answers
-            analysis.load_model(str(models), None, None)
-        (second,) = [child for pid, child in _children().items() if pid not in before]
+            analysis.load_model(no_model, None, None)
+        (second,) = _started_since(before)
         assert second.pid != first.pid
     finally:
         analysis.close()

@@ -16,6 +16,12 @@ from cluster_nlp.classify.encoders import (
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.vectors import clear_recent, load_vectors, text_key
 
+TEXTS = [
+    "Кластер вырос вокруг университетов и научных институтов региона.",
+    "The cluster grew around the region's universities and research institutes.",
+    "Рецепт яблочного пирога с корицей и ванилью.",
+]
+
 
 @pytest.mark.parametrize(
     ("name", "dimension", "version_part"),
@@ -24,9 +30,12 @@ from cluster_nlp.store.vectors import clear_recent, load_vectors, text_key
 def test_each_registered_encoder_embeds_and_names_its_version(name, dimension, version_part):
     engine = encoder(name)
     assert encoder(name) is engine  # built once per process
-    vectors = engine.passages(["Кластер объединяет университеты.", "A cluster of AI firms."])
-    assert vectors.shape == (2, dimension)
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    vectors = engine.passages(TEXTS)
+    assert vectors.shape == (3, dimension) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    russian, english, unrelated = vectors  # a translation is closer than another topic
+    assert russian @ english > russian @ unrelated + 0.05
+    assert russian @ english > english @ unrelated + 0.05
     assert version_part in encoder_version(name)
 
 

@@ -145,17 +145,24 @@ def test_a_second_tagging_embeds_nothing(
     params = {**tiny_params, "passage_weights": (0.3,), "prototype_weights": (0.0,)}
     train = split(load_labeled_texts(shared_corpus, tiny_taxonomy), "train")
     classifiers = fit_classifiers(train, tiny_taxonomy, {**params, "embedder": engine})
+    assert _embedded_by_a_second_tagging(classifiers, tiny_taxonomy, engine, tmp_path)[0] == 0
+
+
+def _embedded_by_a_second_tagging(classifiers, taxonomy, engine, folder):
+    """Tag two stored documents with model versions "first", then "second": how many texts
+    the second tagging embedded, the store and the documents."""
     settings = load_classify_settings()
-    sessions = open_store(f"sqlite:///{tmp_path}/store.db")
-    for document in (document_of(PARAGRAPHS), document_of(PARAGRAPHS[1:])):
+    sessions = open_store(f"sqlite:///{folder}/store.db")
+    documents = (document_of(PARAGRAPHS), document_of(PARAGRAPHS[1:]))
+    for document in documents:
         save_document(sessions, document, size_bytes=1)
     for version in ("first", "second"):
-        guarded = guarded_classifiers(classifiers, tiny_taxonomy, settings, True)
-        predictor = Predictor(version, version, tiny_taxonomy.version, guarded)
+        guarded = guarded_classifiers(classifiers, taxonomy, settings, True)
+        predictor = Predictor(version, version, taxonomy.version, guarded)
         before = engine.texts_seen
         assert len(tag_documents(sessions, predictor, "t").tagged) == 2
         embedded = engine.texts_seen - before
-    assert embedded == 0
+    return embedded, sessions, documents
 
 
 def test_a_second_tagging_with_passage_models_embeds_nothing(tiny_taxonomy, tmp_path):
@@ -167,16 +174,9 @@ def test_a_second_tagging_with_passage_models_embeds_nothing(tiny_taxonomy, tmp_
     train = split(load_labeled_texts(corpus, tiny_taxonomy), "train")
     settings = load_classify_settings()
     classifiers = fit_passage_classifiers(train, tiny_taxonomy, passages, settings)
-    sessions = open_store(f"sqlite:///{tmp_path}/store.db")
-    documents = (document_of(PARAGRAPHS), document_of(PARAGRAPHS[1:]))
-    for document in documents:
-        save_document(sessions, document, size_bytes=1)
-    for version in ("first", "second"):
-        guarded = guarded_classifiers(classifiers, tiny_taxonomy, settings, True)
-        predictor = Predictor(version, version, tiny_taxonomy.version, guarded)
-        before = engine.texts_seen
-        assert len(tag_documents(sessions, predictor, "t").tagged) == 2
-        embedded = engine.texts_seen - before
+    embedded, sessions, documents = _embedded_by_a_second_tagging(
+        classifiers, tiny_taxonomy, engine, tmp_path
+    )
     assert embedded == 0
     prediction = load_prediction(sessions, documents[0].sha256, "second")
     assert prediction.evidence  # the document is tagged, so it shows evidence
