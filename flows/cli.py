@@ -207,3 +207,17 @@ def serve_command(
     from flows.serve import serve_deployments
 
     serve_deployments(inbox=inbox, interval=interval, cron=cron, db=store if db else None)
+
+
+def main() -> None:
+    """The console script: every command, with a bad ``CLUSTER_NLP_*`` value reported in one
+    line (and exit code 2) by whichever command first reads the settings."""
+    try:
+        app()
+    except ValueError as error:
+        from cluster_nlp.config import SettingsError
+
+        if not isinstance(error, SettingsError):
+            raise
+        warn(("error:", "bold red"), " ", str(error))
+        raise SystemExit(2) from None

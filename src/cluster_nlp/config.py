@@ -1,12 +1,18 @@
-"""Settings from the environment (``CLUSTER_NLP_*``) with defaults for the embedded set-up."""
+"""Settings from the environment (``CLUSTER_NLP_*``) with defaults for the embedded set-up.
+
+A plain pydantic model validates them; pydantic-settings is not used because importing it
+(asyncio and OpenSSL with it) took 0.08 s of every command's start-up, more than the whole
+re-ingest of an unchanged folder, for settings that are flat values from the environment.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 # The checkout this package runs from (src/cluster_nlp/config.py -> the repository root):
 # models/, corpus/ and data/ live there, wherever a command, a Dask worker or `serve` starts.
@@ -16,11 +22,18 @@ DEFAULT_DB_URL = "sqlite:///data/cluster_nlp.db"
 SQLITE_FILE = re.compile(r"^(sqlite(?:\+\w+)?:///)([^?]+)(\?.*)?$")
 
 
-class Settings(BaseSettings):
+ENV_PREFIX = "CLUSTER_NLP_"
+
+
+class SettingsError(ValueError):
+    """A ``CLUSTER_NLP_*`` variable holds a value its setting cannot take."""
+
+
+class Settings(BaseModel):
     """Relative paths (and a relative SQLite file) are taken from ``home``, never from the
     working directory, so every process of one set-up finds the same files."""
 
-    model_config = SettingsConfigDict(env_prefix="CLUSTER_NLP_", extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     home: Path = Field(PROJECT_ROOT, description="folder that relative paths below start from")
     db: str = Field(DEFAULT_DB_URL, description="SQLAlchemy URL of the document store")
@@ -72,5 +85,25 @@ class Settings(BaseSettings):
         return self
 
 
-def get_settings() -> Settings:
-    return Settings()
+def get_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings from ``CLUSTER_NLP_<NAME>`` variables (the name in any case); unset ones
+    keep their defaults. A value that does not validate raises ``SettingsError`` naming the
+    variable, in one line."""
+    values = {
+        name[len(ENV_PREFIX) :].lower(): value
+        for name, value in environ.items()
+        if name.upper().startswith(ENV_PREFIX)
+    }
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        raise SettingsError(_one_line(error)) from None
+
+
+def _one_line(error: ValidationError) -> str:
+    problems = [
+        f"{ENV_PREFIX}{'.'.join(map(str, problem['loc'])).upper()}={problem['input']!r}: "
+        f"{problem['msg']}"
+        for problem in error.errors(include_url=False)
+    ]
+    return "invalid setting " + "; ".join(problems)

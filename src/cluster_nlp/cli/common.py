@@ -41,7 +41,7 @@ TaxonomyOption = Annotated[
 def db_url(option: str | None) -> str:
     """The store's URL: ``option`` as given when it is a URL, a plain path as a SQLite file
     (``--db data/store.db``), else the settings' store."""
-    from cluster_nlp.config import get_settings  # pydantic-settings: only once a command runs
+    from cluster_nlp.config import get_settings  # pydantic: only once a command runs
 
     if not option:
         return get_settings().db
