@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cluster_nlp.classify.guarded import GuardedClassifier
+from cluster_nlp.classify.guarded import GuardedClassifier, guard
 from cluster_nlp.classify.settings import CueFloorSettings, load_classify_settings
 
 TOPIC = "The regional AI cluster brings companies and universities together. "
@@ -75,6 +75,57 @@ def test_never_below_the_cues(settings):
         expected_floor = keyword & (scores >= veto)
         assert (predicted | ~expected_floor).all()
         assert (predicted == (expected_floor | (scores >= 0.5))).all()
+
+
+class RecordingScores(FixedScores):
+    """FixedScores that remembers which texts it was asked to score."""
+
+    def __init__(self, scores):
+        super().__init__(scores)
+        self.read: list[str] = []
+
+    def predict_proba(self, texts):
+        self.read += list(texts)
+        return super().predict_proba(texts)
+
+
+@pytest.mark.parametrize(
+    ("texts", "read"),
+    [
+        ([TOPIC + "It runs an accelerator.", "Tax form 1040, line 7."], [0]),
+        (["Tax form 1040, line 7.", "Minutes of the tourism board."], []),
+        ([TOPIC + "One.", TOPIC + "Two."], [0, 1]),
+    ],
+)
+def test_the_model_never_reads_an_off_topic_text(settings, texts, read):
+    model = RecordingScores([0.9, 0.9])
+    scores, lifted = GuardedClassifier(model, CUES, settings, RULE).scores_and_floor(texts)
+    assert model.read == [texts[i] for i in read]
+    for row in range(len(texts)):
+        assert (scores[row] > 0).all() == (row in read)
+        assert not lifted[row].any() or row in read
+
+
+@pytest.mark.parametrize(
+    ("entry", "floored"),
+    [
+        (None, None),
+        ({"min_matches": 2, "veto_below": 0.3}, CueFloorSettings(min_matches=2, veto_below=0.3)),
+    ],
+)
+def test_a_group_s_floor_is_its_settings_entry_and_null_means_none(settings, entry, floored):
+    """``cue_floor: {functions: null}`` leaves that group without a floor even where the
+    floor is asked for; another entry is that group's rule."""
+    changed = settings.model_copy(
+        update={
+            "cue_floor": {**settings.cue_floor, "functions": entry and CueFloorSettings(**entry)}
+        }
+    )
+    cues = {group: CUES for group in ("functions", "institutional_forms")}
+    models = {group: FixedScores([0.1, 0.1]) for group in cues}
+    guarded_models = guard(models, cues, changed, floor=True)
+    assert guarded_models["functions"].floor == floored
+    assert guard(models, cues, changed, floor=False)["functions"].floor is None
 
 
 def test_without_floor_the_model_decides_alone(settings):

@@ -167,6 +167,45 @@ def test_a_model_that_learns_from_excerpts_too_still_ranks_documents(engine):
     assert (model.predict(texts) == Y).mean() > 0.8
 
 
+def test_grouped_folds_hold_out_whole_groups(engine):
+    """With ``groups`` (the corpus's writers), a group's documents share a fold, so their
+    passages are scored only by models that never read that group."""
+    texts, Y, rationales = make_documents()
+    groups = [f"w{index % 4}" for index in range(len(texts))]
+    model = PassageClassifier(labels=LABELS, cues=CUES, encoder=HASHING, cv=3)
+    model.fit(texts, Y, rationales=rationales, groups=groups)
+    folds = {}
+    for group, fold in zip(groups, model.cv_fold_, strict=True):
+        folds.setdefault(group, set()).add(int(fold))
+    assert all(len(held) == 1 for held in folds.values()), folds
+    assert len({fold for held in folds.values() for fold in held}) == 3
+    for passage_model in model.passage_models_:  # C was chosen on the same kind of folds
+        assert passage_model.cv.n_splits >= 2
+    assert (model.predict(texts) == Y).mean() > 0.8
+
+
+def test_without_groups_every_document_is_its_own_group(fitted):
+    texts, Y, rationales = make_documents()
+    by_document = clone(fitted).fit(
+        texts, Y, rationales=rationales, groups=[f"{i:02d}" for i in range(len(texts))]
+    )
+    np.testing.assert_array_equal(by_document.cv_fold_, fitted.cv_fold_)
+    np.testing.assert_allclose(by_document.oof_scores_, fitted.oof_scores_)
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (["w1"] * 36, "at least two groups"),
+        (["w1", "w2"] * 5, "groups has 10 entries for 36 documents"),
+    ],
+)
+def test_groups_that_cannot_make_folds_are_refused(engine, groups, message):
+    texts, Y, rationales = make_documents()
+    with pytest.raises(ValueError, match=message):
+        PassageClassifier(encoder=HASHING, cv=3).fit(texts, Y, groups=groups)
+
+
 def test_clone_keeps_the_encoder_name_and_no_fitted_state(fitted):
     copy = clone(fitted)
     assert copy.get_params() == fitted.get_params()

@@ -222,3 +222,20 @@ def test_a_model_with_or_without_the_char_view_scores_the_same_after_the_registr
         np.testing.assert_allclose(
             model.predict_proba(texts), classifiers[group].predict_proba(texts), rtol=1e-6
         )
+
+
+def test_document_models_without_every_group_are_refused_before_any_training(
+    trained_models, tiny_taxonomy, shared_corpus, tmp_path, monkeypatch
+):
+    from cluster_nlp.classify import train as training
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the passage models were trained before the check")
+
+    monkeypatch.setattr(training, "fit_passage_classifiers", no_training)
+    loaded = load_version(trained_models, tiny_taxonomy, "v1").classifiers
+    partial = {"functions": loaded["functions"]}
+    with pytest.raises(ModelFileError, match="has no document model for formation_type"):
+        train_and_register(
+            shared_corpus, tiny_taxonomy, tmp_path, kind="best", document_models=("v1", partial)
+        )

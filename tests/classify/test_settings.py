@@ -39,7 +39,11 @@ def _written(tmp_path: Path, change) -> Path:
         (lambda raw: raw["content"].update(reference_patterns=["(unclosed"]), "reference"),
         (lambda raw: raw["views"].update(excerpt_max_chars=10), "excerpt_max_chars"),
         (lambda raw: raw.update(surprise=1), "surprise"),
-        (lambda raw: raw["cue_floor"]["functions"].pop("veto_below"), "veto_below"),
+        (lambda raw: raw["cue_floor"].update(functions={"min_matches": 1}), "veto_below"),
+        (
+            lambda raw: raw["cue_floor"].update(functions={"min_matches": 0, "veto_below": 0.1}),
+            "min_matches",
+        ),
         (lambda raw: raw["cue_floor"].pop("functions"), "cue_floor needs exactly the groups"),
     ],
 )
@@ -76,6 +80,7 @@ def _training_written(tmp_path: Path, change) -> Path:
         (lambda raw: raw["passages"].update(Cs=[1.0, 0.0]), "every C must be positive"),
         (lambda raw: raw["passages"].update(min_overlap_share=0), "min_overlap_share"),
         (lambda raw: raw["passages"].pop("encoder"), "encoder"),
+        (lambda raw: raw["passages"].update(folds_by="writer"), "folds_by"),
         (lambda raw: raw.update(document={"view": "document", "depth": 3}), "'depth'"),
         (lambda raw: raw.update(surprise=1), "surprise"),
     ],

@@ -33,6 +33,8 @@ class LabeledText:
     reviewed_groups: tuple[str, ...] = GROUPS
     # label -> the passages (their text) that justify it, where the corpus records them
     rationales: dict[str, tuple[str, ...]] | None = None
+    # The corpus's writing batch (who wrote it); None for documents from elsewhere.
+    batch: str | None = None
 
 
 def rationale_texts(record: object) -> dict[str, tuple[str, ...]] | None:
@@ -74,6 +76,7 @@ def load_labeled_texts(labels_path: Path, taxonomy: Taxonomy) -> list[LabeledTex
                 labels=record.label_set(),
                 sha256=hashlib.sha256(pdf.read_bytes()).hexdigest() if pdf.is_file() else None,
                 rationales=rationale_texts(record),
+                batch=record.batch,
             )
         )
     return examples

@@ -6,13 +6,13 @@ the keyword baseline alike, so what is evaluated is what is shipped:
 
 1. only the text's prose is scored (``content``: no headings, URLs, reference lists);
 2. an off-topic text (``relevance``) gets no label: every score is 0;
-3. the cue floor (trained models only; per group, ``cue_floor`` in the settings): a label
-   whose cue phrases occur at least ``min_matches`` times is assigned unless the model scores
-   it below ``veto_below``. Its
-   score is raised to the label's threshold, so it is assigned and, being at the threshold,
-   marked for review. The keyword baseline assigns exactly these labels, so a model can only
-   add labels to it or take away those it is confident against: on text whose phrasing the
-   model never learned, its recall cannot fall below the codebook's.
+3. the cue floor (trained models only; per group, ``cue_floor`` in the settings, where a
+   group may have none): a label whose cue phrases occur at least ``min_matches`` times is
+   assigned unless the model scores it below ``veto_below``. Its score is raised to the
+   label's threshold, so it is assigned and, being at the threshold, marked for review. The
+   keyword baseline assigns exactly these labels, so a model can only add labels to it or take
+   away those it is confident against. The packaged settings leave it off in every group
+   (``classify.yaml`` says why, with the figures).
 """
 
 from __future__ import annotations
@@ -72,13 +72,17 @@ class GuardedClassifier:
         if not prose:
             empty = np.zeros((0, len(self.classes_)))
             return empty, empty.astype(bool)
-        scores = np.array(self.model.predict_proba(prose), dtype=float)
-        lifted = self.floored(prose, scores)
-        scores[lifted] = np.broadcast_to(self.thresholds_, scores.shape)[lifted]
-        for row, decision in enumerate(relevance(text, self.settings.relevance) for text in prose):
-            if not decision.relevant:
-                scores[row] = 0.0
-                lifted[row] = False
+        # Off-topic texts score 0 without being read by the model: a long economics paper or
+        # a regulation would otherwise have every passage embedded for nothing.
+        relevant = [relevance(text, self.settings.relevance).relevant for text in prose]
+        scores = np.zeros((len(prose), len(self.classes_)))
+        lifted = np.zeros(scores.shape, dtype=bool)
+        rows = np.flatnonzero(relevant)
+        if rows.size:
+            on_topic = [prose[row] for row in rows]
+            scores[rows] = np.asarray(self.model.predict_proba(on_topic), dtype=float)
+            lifted[rows] = self.floored(on_topic, scores[rows])
+            scores[lifted] = np.broadcast_to(self.thresholds_, scores.shape)[lifted]
         return scores, lifted
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

@@ -15,13 +15,17 @@ passage. For label L:
   document counting as one example spread over its passages).
 
 Per label, a ``LogisticRegressionCV`` (balanced class weights, regularisation chosen from
-``Cs`` by average precision on folds grouped by document) scores passages. A document's
+``Cs`` by average precision on folds grouped by document, or by ``groups`` given to ``fit``)
+scores passages. A document's
 score for L comes from its passages' scores: the best passage's log-odds, the mean of the
 ``top_k`` best and the log of the number of passages (a 60-page strategy has more chances of
 one high passage than a 150-word news item). A logistic regression fitted by log-loss on
 these aggregates (Platt scaling, so its probabilities are calibrated) turns them into the
 document's probability; it is fitted on out-of-fold passage scores, the folds grouped by
-document (``GroupKFold``), so no document's own passages score it. Its decision threshold is
+document (``GroupKFold``), so no document's own passages score it. With ``groups`` (the corpus's
+writing batches), the folds hold out whole groups instead: C, the document model's calibration
+and the thresholds are then chosen on scores of text by writers the passage model never read,
+as real documents are. Its decision threshold is
 tuned by ``TunedThresholdClassifierCV`` for ``threshold_scoring`` on those documents.
 
 Input: a sequence of documents, each a text (split into passages and encoded) or a float
@@ -117,6 +121,17 @@ def _scaled_logistic_proba(model, features: np.ndarray) -> np.ndarray:
     return expit(log_odds + regression.intercept_[0])
 
 
+def _scorable_splits(y: np.ndarray, groups: np.ndarray, folds: int) -> list:
+    """``GroupKFold`` splits of ``groups`` whose training part holds both classes and whose
+    held-out part holds a positive."""
+    splitter = GroupKFold(n_splits=min(folds, np.unique(groups).size))
+    return [
+        (train, test)
+        for train, test in splitter.split(y, y, groups)
+        if np.unique(y[train]).size == 2 and y[test].any()
+    ]
+
+
 def documents_of(X) -> list:
     """``X`` as a list of documents: texts, or float rows (a 2-D float array, checked as
     scikit-learn checks arrays: no sparse, complex or non-finite input)."""
@@ -135,9 +150,11 @@ def documents_of(X) -> list:
 class PassageClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label classifier for one taxonomy group, learned from rationale passages.
 
-    ``fit(X, Y, rationales=None)``: ``X`` documents (texts or passage-vector rows), ``Y`` a
-    0/1 matrix with one column per entry of ``labels`` (empty: the columns' indices),
-    ``rationales`` one mapping per document of label -> rationale texts (None: unknown).
+    ``fit(X, Y, rationales=None, groups=None)``: ``X`` documents (texts or passage-vector
+    rows), ``Y`` a 0/1 matrix with one column per entry of ``labels`` (empty: the columns'
+    indices), ``rationales`` one mapping per document of label -> rationale texts (None:
+    unknown), ``groups`` one value per document that folds keep together (None: each document
+    its own).
     ``cues`` holds each label's cue phrases (empty: no cue feature), ``encoder`` names the
     sentence encoder (``encoders.ENCODERS``).
 
@@ -268,12 +285,26 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
             return passages.vectors
         return np.hstack([passages.vectors, cue_features[:, [column]]])
 
-    def fit(self, X: Sequence, Y, rationales: Sequence[Mapping | None] | None = None):
+    def fit(
+        self,
+        X: Sequence,
+        Y,
+        rationales: Sequence[Mapping | None] | None = None,
+        groups: Sequence | None = None,
+    ):
         self._reset()
         X = documents_of(X)
         Y = self._check(X, Y)
         if rationales is not None and len(rationales) != len(X):
             raise ValueError(f"rationales has {len(rationales)} entries for {len(X)} documents")
+        if groups is not None and len(groups) != len(X):
+            raise ValueError(f"groups has {len(groups)} entries for {len(X)} documents")
+        # each document's group as an integer (its own index when no groups are given)
+        group_of = (
+            np.unique(np.asarray(groups, dtype=str), return_inverse=True)[1]
+            if groups is not None
+            else np.arange(len(X))
+        )
         self.classes_ = (
             np.asarray(list(self.labels), dtype=object) if self.labels else np.arange(Y.shape[1])
         )
@@ -282,8 +313,10 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
         target, weight = self._targets(X, Y, rationales, passages)
         self._require_examples(Y, target, weight, passages)
         cue_features = passages.cue_features(self.cues, self.cue_weight)
-        folds = min(self.cv, len(X))
-        self.cv_fold_ = self._document_folds(len(X), folds)
+        folds = min(self.cv, int(group_of.max()) + 1)
+        if folds < 2:
+            raise ValueError("groups holds one value: folds need at least two groups")
+        self.cv_fold_ = self._document_folds(group_of, folds)
         self.passage_models_, self.C_, self.training_rows_ = [], [], []
         self.document_models_, self.thresholds_ = [], []
         self.oof_scores_ = np.zeros(Y.shape)
@@ -297,7 +330,9 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
                     "left_out": int((~used).sum()),
                 }
             )
-            model = self._passage_model(folds, target[used, column], passages.owners[used])
+            model = self._passage_model(
+                folds, target[used, column], group_of[passages.owners[used]], passages.owners[used]
+            )
             model.fit(features[used], target[used, column], sample_weight=weight[used, column])
             # the splits were index arrays of this data; the model keeps what made them
             model.cv = GroupKFold(n_splits=len(model.cv))
@@ -326,18 +361,23 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _document_folds(self, documents: int, folds: int) -> np.ndarray:
-        fold = np.zeros(documents, dtype=int)
+    def _document_folds(self, group_of: np.ndarray, folds: int) -> np.ndarray:
+        """Each document's fold; a group's documents share one."""
+        fold = np.zeros(len(group_of), dtype=int)
         splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        every = np.arange(documents)
-        for number, (_, test) in enumerate(splitter.split(every, groups=every)):
+        for number, (_, test) in enumerate(splitter.split(group_of, groups=group_of)):
             fold[test] = number
         return fold
 
-    def _passage_model(self, folds: int, y: np.ndarray, owners: np.ndarray):
-        """C chosen by average precision on folds of whole documents (precomputed splits:
-        a document's passages never score a model trained on its other passages)."""
-        splits = list(GroupKFold(n_splits=min(folds, np.unique(owners).size)).split(y, y, owners))
+    def _passage_model(self, folds: int, y: np.ndarray, groups: np.ndarray, owners: np.ndarray):
+        """C chosen by average precision on folds of whole groups (precomputed splits: a
+        document's passages never score a model trained on its other passages). A fold that
+        cannot be scored (no positive held out, or none left to learn from, as when one
+        writer alone wrote a rare label) is dropped; with fewer than two left, the folds are
+        of documents."""
+        splits = _scorable_splits(y, groups, folds)
+        if len(splits) < 2:
+            splits = _scorable_splits(y, owners, folds)
         return LogisticRegressionCV(
             Cs=list(self.Cs),
             l1_ratios=(0.0,),

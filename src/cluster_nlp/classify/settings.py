@@ -11,6 +11,7 @@ import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -93,7 +94,7 @@ class ClassifySettings(_Section):
     version: int = Field(ge=1)
     content: ContentSettings
     relevance: RelevanceSettings
-    cue_floor: dict[str, CueFloorSettings]  # per label group
+    cue_floor: dict[str, CueFloorSettings | None]  # per label group; None: no floor
     views: ViewSettings
     training: TrainingSettings
     sha256: str = ""  # of the file's bytes, filled in at load
@@ -147,6 +148,7 @@ class PassageSettings(_Section):
     min_overlap_share: float = Field(gt=0.0, le=1.0)
     threshold_scoring: str = "f1"
     excerpts_per_document: int = Field(0, ge=0)
+    folds_by: Literal["document", "batch"] = "document"
     random_state: int = 0
 
     @field_validator("Cs")

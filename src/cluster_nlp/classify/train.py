@@ -87,6 +87,12 @@ def fit_passage_classifiers(
     passages later scored, and their stored vectors serve both."""
     texts = [content_text(example.text, content.content) for example in examples]
     rationales = [example.rationales for example in examples]
+    # By batch: a document from elsewhere (an analyst's decision) is a writer of its own.
+    groups = (
+        [example.batch or example.doc_id for example in examples]
+        if settings.folds_by == "batch"
+        else None
+    )
     classifiers = {}
     for group in GROUPS:
         if on_group:
@@ -94,10 +100,10 @@ def fit_passage_classifiers(
         model = PassageClassifier(
             labels=taxonomy.group_ids(group),
             cues=group_cues(taxonomy, group),
-            **settings.model_dump(),
+            **settings.model_dump(exclude={"folds_by"}),
         )
         classifiers[group] = model.fit(
-            texts, label_matrix(examples, group, taxonomy), rationales=rationales
+            texts, label_matrix(examples, group, taxonomy), rationales=rationales, groups=groups
         )
     return classifiers
 
@@ -439,21 +445,22 @@ def train_and_register(
         else nullcontext()
     )
     choice = None
+    candidates = {}
+    if kind in ("document", "best") and document_models is not None:
+        # checked before any training: a wrong version must not cost the passage models' fit
+        reused = {g: m for g, m in document_models[1].items() if model_kind(m) == "document"}
+        if set(reused) != set(GROUPS):
+            raise ModelFileError(
+                f"model {document_models[0]} has no document model for "
+                f"{', '.join(sorted(set(GROUPS) - set(reused)))}"
+            )
+        candidates["document"] = reused
     with vectors:
-        candidates = {}
         if kind in ("passages", "best"):
             candidates["passages"] = fit_passage_classifiers(
                 train, taxonomy, training.passages, settings, on_group
             )
-        if kind in ("document", "best") and document_models is not None:
-            reused = {g: m for g, m in document_models[1].items() if model_kind(m) == "document"}
-            if set(reused) != set(GROUPS):
-                raise ModelFileError(
-                    f"model {document_models[0]} has no document model for "
-                    f"{', '.join(sorted(set(GROUPS) - set(reused)))}"
-                )
-            candidates["document"] = reused
-        elif kind in ("document", "best"):
+        if kind in ("document", "best") and document_models is None:
             candidates["document"] = fit_classifiers(
                 train, taxonomy, document_params, on_group, descriptions
             )
@@ -507,6 +514,7 @@ def train_and_register(
             "sha256": training.sha256,
             "model": kind,
             "choose_on": list(training.choose_on),
+            "folds_by": training.passages.folds_by,
         },
         "model_choice": choice,
         "document_models_from": document_models[0] if document_models else None,
