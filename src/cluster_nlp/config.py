@@ -1,8 +1,9 @@
 """Settings from the environment (``CLUSTER_NLP_*``) with defaults for the embedded set-up.
 
 A plain pydantic model validates them; pydantic-settings is not used because importing it
-(asyncio and OpenSSL with it) took 0.08 s of every command's start-up, more than the whole
-re-ingest of an unchanged folder, for settings that are flat values from the environment.
+(asyncio and OpenSSL with it) took 0.04-0.08 s of every command's start-up, about as much as
+the whole work of re-ingesting an unchanged folder, for settings that are flat values from the
+environment.
 """
 
 from __future__ import annotations

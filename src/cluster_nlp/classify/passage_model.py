@@ -15,18 +15,17 @@ passage. For label L:
   document counting as one example spread over its passages).
 
 Per label, a ``LogisticRegressionCV`` (balanced class weights, regularisation chosen from
-``Cs`` by average precision on folds grouped by document, or by ``groups`` given to ``fit``)
-scores passages. A document's
-score for L comes from its passages' scores: the best passage's log-odds, the mean of the
-``top_k`` best and the log of the number of passages (a 60-page strategy has more chances of
-one high passage than a 150-word news item). A logistic regression fitted by log-loss on
-these aggregates (Platt scaling, so its probabilities are calibrated) turns them into the
-document's probability; it is fitted on out-of-fold passage scores, the folds grouped by
-document (``GroupKFold``), so no document's own passages score it. With ``groups`` (the corpus's
-writing batches), the folds hold out whole groups instead: C, the document model's calibration
-and the thresholds are then chosen on scores of text by writers the passage model never read,
-as real documents are. Its decision threshold is
-tuned by ``TunedThresholdClassifierCV`` for ``threshold_scoring`` on those documents.
+``Cs`` by average precision on folds grouped by document, or by the ``groups`` given to
+``fit``) scores passages. A document's score for L comes from its passages' scores: the best
+passage's log-odds, the mean of the ``top_k`` best and the log of the number of passages (a
+60-page strategy has more chances of one high passage than a 150-word news item). A logistic
+regression fitted by log-loss on these aggregates (Platt scaling, so its probabilities are
+calibrated) turns them into the document's probability; it is fitted on out-of-fold passage
+scores, the folds grouped by document (``GroupKFold``), so no document's own passages score
+it. With ``groups`` (the corpus's writing batches), the folds hold out whole groups instead:
+C, the calibration and the thresholds are then chosen on scores of text by writers the
+passage model never read, as real documents are. Its decision threshold is tuned by
+``TunedThresholdClassifierCV`` for ``threshold_scoring`` on those documents.
 
 Input: a sequence of documents, each a text (split into passages and encoded) or a float
 array of passage vectors (rows; one row: a one-passage document). A 2-D float array is one
