@@ -22,7 +22,7 @@ from cluster_nlp.store.models import PassageVectorRow
 
 LOOKUP_BATCH = 500  # sha256 keys per SELECT ... IN (...)
 # Vectors read from or kept in a store lately, by store, encoder version and text: tagging
-# one document asks for its passages several times (the model, its evidence, the cue floor).
+# one document asks for its passages several times (each group's scores, then its evidence).
 RECENT_SIZE = 4096
 _recent: OrderedDict[tuple[SessionFactory, str, str], np.ndarray] = OrderedDict()
 
