@@ -111,3 +111,28 @@ def test_serve_checks_then_says_its_temporary_server_is_unreachable_from_elsewhe
             "db": f"sqlite:///{store}",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("already", "expected"),
+    [
+        (None, "__all__"),  # no command uses a pydantic plugin: their search is skipped
+        ("logfire", "logfire"),  # a user's own choice stands
+    ],
+)
+def test_the_console_script_skips_pydantic_plugin_search_unless_told_otherwise(
+    monkeypatch, already: str | None, expected: str
+):
+    import os
+
+    from flows.cli import main
+
+    if already is None:
+        monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    else:
+        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", already)
+    monkeypatch.setattr("sys.argv", ["cluster-nlp", "--version"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code in (0, None)
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == expected

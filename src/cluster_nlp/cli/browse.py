@@ -5,8 +5,6 @@ module only chooses, names and prints. A document is named by its id, the first 
 its id, or a path it was ingested from.
 """
 
-from __future__ import annotations
-
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -46,7 +44,7 @@ def register(app: typer.Typer) -> None:
     app.command("forget")(forget_command)
 
 
-def _store(db: str | None) -> SessionFactory:
+def _store(db: str | None) -> "SessionFactory":
     from cluster_nlp.store.db import StoreError, open_store
 
     try:
@@ -66,7 +64,7 @@ def _file_id(reference: str) -> str | None:
         return None
 
 
-def _resolve(sessions: SessionFactory, reference: str) -> str:
+def _resolve(sessions: "SessionFactory", reference: str) -> str:
     from cluster_nlp.store.forget import DocumentNotFound, resolve_document
 
     try:
@@ -79,7 +77,7 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _print_view(view: DocumentView) -> None:
+def _print_view(view: "DocumentView") -> None:
     from rich.panel import Panel
 
     from cluster_nlp.cli.output import line
@@ -186,11 +184,11 @@ def show_command(
     _print_view(view)
 
 
-def _summary_json(summary: DocumentSummary) -> dict:
+def _summary_json(summary: "DocumentSummary") -> dict:
     return summary.model_dump(mode="json", exclude={"predicted", "model_versions"})
 
 
-def _print_summaries(title: str, items: list[DocumentSummary]) -> None:
+def _print_summaries(title: str, items: "list[DocumentSummary]") -> None:
     table = DataTable(title, title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("document", overflow="fold")

@@ -1,8 +1,6 @@
 """``train``, ``evaluate``, ``learning-curve``, ``predict`` and ``tag``: the classifiers'
 commands (``models`` is in ``cli.models``)."""
 
-from __future__ import annotations
-
 import json
 from contextlib import nullcontext
 from pathlib import Path
@@ -77,7 +75,7 @@ def default_paths(labels: Path | None, models: Path | None) -> tuple[Path, Path]
     return labels or settings.corpus_dir / "labels.jsonl", models or settings.models_dir
 
 
-def load_predictor(model: str | None, models_dir: Path, taxonomy_path: Path | None) -> Predictor:
+def load_predictor(model: str | None, models_dir: Path, taxonomy_path: Path | None) -> "Predictor":
     from cluster_nlp.classify.predict import keyword_predictor, trained_predictor
     from cluster_nlp.classify.train import KEYWORD_MODEL
     from cluster_nlp.registry import load_version
@@ -236,7 +234,7 @@ def check_split(split_name: str) -> None:
 
 def labelled_split(
     labels_path: Path, taxonomy_path: Path | None, split_name: str
-) -> tuple[Taxonomy, list[LabeledText]]:
+) -> "tuple[Taxonomy, list[LabeledText]]":
     """The taxonomy and the labelled documents of ``split_name`` (train, test or all)."""
     from cluster_nlp.classify.data import load_labeled_texts
     from cluster_nlp.classify.train import split
@@ -491,7 +489,7 @@ def prediction_json(path: str, document, prediction) -> dict:
 PREDICT_ENTITIES_SHOWN = 8
 
 
-def _print_prediction(payload: dict, thresholds: dict, taxonomy: Taxonomy) -> None:
+def _print_prediction(payload: dict, thresholds: dict, taxonomy: "Taxonomy") -> None:
     """One document's labels (named, with score against threshold), best evidence, entities."""
     from cluster_nlp.taxonomy import GROUPS
 

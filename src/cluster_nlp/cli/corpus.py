@@ -4,8 +4,6 @@ measure how well a second annotation agrees with it.
 Each command parses its options, calls one library function and presents the result.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import json
 from pathlib import Path
@@ -62,7 +60,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _taxonomy(path: Path | None) -> Taxonomy:
+def _taxonomy(path: Path | None) -> "Taxonomy":
     from cluster_nlp.taxonomy import TaxonomyError, load_taxonomy
 
     try:
@@ -242,7 +240,7 @@ def agreement(
     _print_agreement(report, split, disagreements)
 
 
-def _print_agreement(report: AgreementReport, split: str, disagreements: bool) -> None:
+def _print_agreement(report: "AgreementReport", split: str, disagreements: bool) -> None:
     table = DataTable(f"Agreement with labels.jsonl ({split}, {report.documents} documents)")
     for column, justify in (("group", "left"), ("micro-F1", "right"), ("mean kappa", "right")):
         table.add_column(column, justify=justify)
@@ -278,7 +276,7 @@ def _print_agreement(report: AgreementReport, split: str, disagreements: bool) -
             )
 
 
-def _print_report(report: CheckReport, taxonomy: Taxonomy) -> None:
+def _print_report(report: "CheckReport", taxonomy: "Taxonomy") -> None:
     from cluster_nlp.taxonomy import GROUPS
 
     summary = DataTable("Corpus")

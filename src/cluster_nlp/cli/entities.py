@@ -1,7 +1,5 @@
 """``entities``, ``train-ner`` and ``evaluate-ner``: the entity extractor's commands."""
 
-from __future__ import annotations
-
 import json
 import re
 from datetime import UTC, datetime
@@ -54,7 +52,7 @@ def _short_value(normalized: dict | None) -> str:
     return " ".join(str(value) for value in normalized.values())
 
 
-def _print_entities(title: str, entities: list[Entity]) -> None:
+def _print_entities(title: str, entities: "list[Entity]") -> None:
     table = DataTable(title)
     for column in ("text", "type", "normalised", "page", "start", "end", "component"):
         table.add_column(column, justify="right" if column in ("page", "start", "end") else "left")
@@ -71,7 +69,7 @@ def _print_entities(title: str, entities: list[Entity]) -> None:
     show(table)
 
 
-def _file_entities(path: Path) -> tuple[str, list[Entity]]:
+def _file_entities(path: Path) -> "tuple[str, list[Entity]]":
     from cluster_nlp.config import get_settings
     from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
     from cluster_nlp.nlp.extract import extract_entities
@@ -84,7 +82,7 @@ def _file_entities(path: Path) -> tuple[str, list[Entity]]:
     return str(path), extract_entities(result.document)
 
 
-def _stored_entities(db: str | None, prefix: str) -> tuple[str, list[Entity]]:
+def _stored_entities(db: str | None, prefix: str) -> "tuple[str, list[Entity]]":
     """The current extractor's entities of a stored document, extracted and stored if new."""
     from cluster_nlp.nlp.batch import extract_stored
     from cluster_nlp.nlp.choices import extractor_version
@@ -190,7 +188,7 @@ def train_ner_command(
     say(f"models and summary.json in {out}; defaults in {defaults}")
 
 
-def _print_comparison(title: str, results: dict[str, LanguageResult]) -> None:
+def _print_comparison(title: str, results: "dict[str, LanguageResult]") -> None:
     """Exact F1 per entity type (rows) and pipeline (columns), micro-F1 last."""
     reports = {kind: result.report()["labels"] for kind, result in results.items()}
     table = DataTable(title)

@@ -1,7 +1,5 @@
 """``export``: the stored documents (or their entities) as JSONL, CSV, Parquet or Excel."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

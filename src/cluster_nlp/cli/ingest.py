@@ -1,7 +1,5 @@
 """``ingest`` and ``extract``: files into the store, or one file's extraction on screen."""
 
-from __future__ import annotations
-
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -133,7 +131,7 @@ def ingest_command(
         raise typer.Exit(1)
 
 
-def _full_ingest(paths: list[Path], url: str, arguments: dict) -> IngestSummary:
+def _full_ingest(paths: list[Path], url: str, arguments: dict) -> "IngestSummary":
     from cluster_nlp.ingest.pipeline import ingest
     from cluster_nlp.store.db import StoreError, open_store
 
@@ -156,7 +154,7 @@ def _print_dry_run(files: list[Path]) -> None:
     say("dry run: nothing was stored", style="dim")
 
 
-def _print_summary(summary: IngestSummary) -> None:
+def _print_summary(summary: "IngestSummary") -> None:
     counts = summary.counts
     table = DataTable("Ingest summary", show_header=True)
     for column in ("ingested", "already known", "failed", "needs OCR"):
@@ -173,7 +171,7 @@ def _print_summary(summary: IngestSummary) -> None:
     say(f"run {summary.run_id}", style="dim")
 
 
-def extraction_json(document: ExtractedDocument) -> dict:
+def extraction_json(document: "ExtractedDocument") -> dict:
     return {
         "path": document.path,
         "sha256": document.sha256,

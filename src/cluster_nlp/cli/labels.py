@@ -1,7 +1,5 @@
 """``export-labels`` and ``import-labels``: reviewed labels to and from other annotation tools."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

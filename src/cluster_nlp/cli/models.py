@@ -1,7 +1,5 @@
 """``models list|show|promote|compare``: the registry of trained versions."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated
 

@@ -7,8 +7,6 @@ markup or emoji codes. Every function here takes plain strings and wraps them in
 pairs, so no piece of user data is escaped twice or forgotten.
 """
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -63,7 +61,7 @@ class DataTable(Table):
         )
 
 
-def progress_bar(name: str) -> Progress:
+def progress_bar(name: str) -> "Progress":
     """The progress bar every long command shows, on stderr (stdout keeps the data, JSON
     included) and cleared when done; the task's description (a file name, a group) is shown
     as it is. Lines printed on stdout meanwhile pass above the bar when stdout is the

@@ -1,7 +1,5 @@
 """``review``: the review web app on the store, bound to localhost unless told otherwise."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``users add|list|remove|token``: who may sign in to the review app."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

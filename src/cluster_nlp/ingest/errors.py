@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 
 
 class ExtractionError(Exception):

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cluster_nlp.pathtext import path_text
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 
 if TYPE_CHECKING:
     from cluster_nlp.ingest.sandbox import ParseLimits

@@ -16,10 +16,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.pathtext import valid_text
-from cluster_nlp.records import ErrorClass, ExtractedDocument
+from cluster_nlp.statuses import ErrorClass
+
+if TYPE_CHECKING:
+    from cluster_nlp.records import ExtractedDocument
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def one_line(message: str) -> str:
     return valid_text(" ".join(message.split()))[:500]
 
 
-Parser = Callable[[Path, str, bool], ExtractedDocument | ParseFailure]
+Parser = Callable[[Path, str, bool], "ExtractedDocument | ParseFailure"]
 
 
 def parse_files(

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from cluster_nlp.records import DocumentStatus
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.revisions import schema_heads
 
 SQLITE_PREFIX = "sqlite:///"
