@@ -33,8 +33,9 @@ from cluster_nlp.classify.features import fit_word_features
 from cluster_nlp.classify.predict import keyword_predictor, predict_document, trained_predictor
 from cluster_nlp.classify.tag import tag_documents
 from cluster_nlp.classify.train import fit_classifiers, split
-from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.records import ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import save_document
 from cluster_nlp.store.vectors import clear_recent

@@ -18,7 +18,8 @@ from cluster_nlp.inbox import (
     mirror_path,
     scan_inbox,
 )
-from cluster_nlp.records import DocumentStatus, ExtractedDocument
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import save_document
 

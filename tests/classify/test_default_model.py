@@ -27,8 +27,9 @@ from cluster_nlp.classify.train import (
     split,
 )
 from cluster_nlp.corpus.markdown import parse_markdown, plain_text
-from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.records import ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import MODEL_FILE, load_version, read_metrics, version_folder
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.taxonomy import GROUPS, cue_regex, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[2]

@@ -24,8 +24,9 @@ from cluster_nlp.classify.train import (
     guarded_classifiers,
     split,
 )
-from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.records import ExtractedDocument, Page, PageQuality, Passage
 from cluster_nlp.registry import load_version
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import save_document
 from cluster_nlp.store.predictions import load_prediction

@@ -14,7 +14,7 @@ import pytest
 from hostile_corpus import NON_UTF8_NAME, Expect, HostileCorpus, make_hostile_corpus
 
 from cluster_nlp.pathtext import path_text
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 from flows.tag_documents import ARTIFACT_TABLE, tag_documents_flow
 
 # Limits low enough that the reference loop and the decompression bomb meet them quickly.

@@ -7,8 +7,9 @@ import json
 import random
 from pathlib import Path
 
-from cluster_nlp.records import Decision, DocumentStatus, ExtractedDocument
+from cluster_nlp.records import Decision, ExtractedDocument
 from cluster_nlp.registry import current_version, read_metadata
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.decisions import save_decision
 from cluster_nlp.store.documents import save_document

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest import ExtractionError, extract
-from cluster_nlp.records import DocumentStatus, ErrorClass, PageStatus
+from cluster_nlp.statuses import DocumentStatus, ErrorClass, PageStatus
 
 ENGINES = ["auto", "pdfium", "pdfplumber"]
 

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cluster_nlp.ingest import ExtractionError, extract
-from cluster_nlp.records import ErrorClass, ExtractedDocument
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.statuses import ErrorClass
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "pdf"
 # The smallest corpus PDFs (English and Russian): quick to parse, and every mutation stays small.

@@ -13,7 +13,7 @@ from hostile_corpus import Expect, make_hostile_corpus
 
 from cluster_nlp.ingest.files import discover
 from cluster_nlp.ingest.sandbox import ParseLimits, parse_files
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 
 # The bomb inflates to 1 GB: with 512 MB a worker meets its cap; 5 s ends the reference loop.
 LIMITS = ParseLimits(timeout_s=5, memory_mb=512, workers=2, ocr=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest import extract, ocr
-from cluster_nlp.records import DocumentStatus, PageStatus
+from cluster_nlp.statuses import DocumentStatus, PageStatus
 
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None or not ocr.available(),

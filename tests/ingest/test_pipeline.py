@@ -23,7 +23,7 @@ from cluster_nlp.ingest.files import (
 )
 from cluster_nlp.ingest.pipeline import ingest
 from cluster_nlp.ingest.sandbox import ParseLimits
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import (
     document_summaries,

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest import ExtractionError, extract, ocr
-from cluster_nlp.records import DocumentStatus, ErrorClass, ExtractedDocument, PageStatus
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.statuses import DocumentStatus, ErrorClass, PageStatus
 
 pytestmark = pytest.mark.real_pdfs
 

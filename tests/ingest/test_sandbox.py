@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest.sandbox import ParseFailure, ParseLimits, parse_files
-from cluster_nlp.records import DocumentStatus, ErrorClass, ExtractedDocument
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.statuses import DocumentStatus, ErrorClass
 
 
 def ok_document(path: Path, engine: str, ocr: bool = True) -> ExtractedDocument:

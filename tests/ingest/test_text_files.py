@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cluster_nlp.ingest import ExtractionError, extract
-from cluster_nlp.records import DocumentStatus
+from cluster_nlp.statuses import DocumentStatus
 
 
 def test_text_file_paragraphs_become_passages(tmp_path: Path):

@@ -6,7 +6,8 @@ import pytest
 
 from cluster_nlp.nlp import extract
 from cluster_nlp.nlp.pipeline import build_pipeline
-from cluster_nlp.records import DocumentStatus, ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.records import ExtractedDocument, Page, PageQuality, Passage
+from cluster_nlp.statuses import DocumentStatus
 
 QUALITY = PageQuality(grade=1.0, letters=100, letter_ratio=0.9, cyrillic_ratio=0.5)
 

@@ -8,8 +8,9 @@ import pytest
 from pdf_drawing import FONT, register_font
 from reportlab.pdfgen import canvas
 
-from cluster_nlp.records import DocumentStatus, ExtractedDocument
+from cluster_nlp.records import ExtractedDocument
 from cluster_nlp.review.page_images import PageImageError, confined, page_png
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import save_document
 

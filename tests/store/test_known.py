@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from cluster_nlp.records import DocumentStatus, ErrorClass, ExtractedDocument
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.statuses import DocumentStatus, ErrorClass
 from cluster_nlp.store.db import open_store
 from cluster_nlp.store.documents import (
     failed_document,

@@ -26,7 +26,7 @@ from pdf_drawing import FONT, register_font
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 
 SEED = 13
 TRUNCATIONS = 40

@@ -86,7 +86,7 @@ def _stored_entities(db: str | None, prefix: str) -> "tuple[str, list[Entity]]":
     """The current extractor's entities of a stored document, extracted and stored if new."""
     from cluster_nlp.nlp.batch import extract_stored
     from cluster_nlp.nlp.choices import extractor_version
-    from cluster_nlp.records import DocumentStatus
+    from cluster_nlp.statuses import DocumentStatus
     from cluster_nlp.store.db import open_store
     from cluster_nlp.store.documents import document_summaries
     from cluster_nlp.store.entities import load_entities

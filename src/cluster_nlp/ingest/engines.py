@@ -41,7 +41,8 @@ from cluster_nlp.ingest.quality import (
 )
 from cluster_nlp.ingest.settings import engine_settings, ocr_settings, quality_settings
 from cluster_nlp.ingest.tables import GridTable, find_grid_tables, outside_tables
-from cluster_nlp.records import BBox, ErrorClass, PageQuality, PageStatus, Table
+from cluster_nlp.records import BBox, PageQuality, Table
+from cluster_nlp.statuses import ErrorClass, PageStatus
 
 Engine = Literal["auto", "pdfium", "pdfplumber"]
 ENGINES: tuple[Engine, ...] = ("auto", "pdfium", "pdfplumber")

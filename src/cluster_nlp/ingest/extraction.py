@@ -9,7 +9,8 @@ from cluster_nlp.ingest.document import assemble
 from cluster_nlp.ingest.engines import Engine, read_pdf
 from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.ingest.text_files import TEXT_SUFFIXES, read_text
-from cluster_nlp.records import ErrorClass, ExtractedDocument
+from cluster_nlp.records import ExtractedDocument
+from cluster_nlp.statuses import ErrorClass
 
 PDF_MAGIC = b"%PDF-"
 # The PDF header may follow some junk; readers look for it in the first kilobyte.

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from cluster_nlp.ingest.layout import Word
 from cluster_nlp.ingest.tables import GridTable, Rule
-from cluster_nlp.records import PageQuality, PageStatus, Table
+from cluster_nlp.records import PageQuality, Table
+from cluster_nlp.statuses import PageStatus
 
 
 @dataclass

@@ -22,7 +22,7 @@ from cluster_nlp.ingest.layout import Word
 from cluster_nlp.ingest.pages import RawPage, dominant_direction
 from cluster_nlp.ingest.settings import table_settings
 from cluster_nlp.ingest.tables import Rule, rule_from_segment
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 
 ENGINE = "pdfium"
 _SPACES = " \t\n\r\x0b\x0c\x00\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000"

@@ -22,7 +22,7 @@ from cluster_nlp.ingest.files import (
 )
 from cluster_nlp.ingest.sandbox import ParseLimits, one_line, parse_files
 from cluster_nlp.pathtext import path_text
-from cluster_nlp.records import DocumentStatus, ErrorClass
+from cluster_nlp.statuses import DocumentStatus, ErrorClass
 from cluster_nlp.store.documents import (
     SessionFactory,
     failed_document,

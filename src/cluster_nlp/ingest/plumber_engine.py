@@ -20,7 +20,7 @@ from cluster_nlp.ingest.errors import ExtractionError
 from cluster_nlp.ingest.layout import Word
 from cluster_nlp.ingest.pages import RawPage, dominant_direction
 from cluster_nlp.ingest.tables import GridTable, is_data_table
-from cluster_nlp.records import ErrorClass
+from cluster_nlp.statuses import ErrorClass
 
 ENGINE = "pdfplumber"
 X_TOLERANCE = 1.5

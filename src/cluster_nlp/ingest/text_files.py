@@ -16,7 +16,7 @@ from cluster_nlp.ingest.hyphenation import join_lines
 from cluster_nlp.ingest.pages import Block, PageText
 from cluster_nlp.ingest.quality import grade
 from cluster_nlp.ingest.settings import text_file_settings
-from cluster_nlp.records import ErrorClass, PageStatus
+from cluster_nlp.statuses import ErrorClass, PageStatus
 
 ENGINE = "text"
 TEXT_SUFFIXES = (".txt", ".md")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from cluster_nlp.records import DocumentStatus, Entity
+from cluster_nlp.records import Entity
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.documents import SessionFactory, record_from_row
 from cluster_nlp.store.models import DocumentRow, EntityExtractionRow, EntityRow
 

@@ -40,7 +40,7 @@ class DocumentRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), index=True)
     error: Mapped[str | None] = mapped_column(Text)
-    # Why a failed file could not be read: a value of ``records.ErrorClass``.
+    # Why a failed file could not be read: a value of ``statuses.ErrorClass``.
     error_class: Mapped[str | None] = mapped_column(String(16))
     engine: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")

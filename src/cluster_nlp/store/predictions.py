@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from cluster_nlp.records import DocumentStatus, Prediction
+from cluster_nlp.records import Prediction
+from cluster_nlp.statuses import DocumentStatus
 from cluster_nlp.store.documents import SessionFactory, record_from_row
 from cluster_nlp.store.models import DocumentRow, PredictionRow
 

@@ -67,7 +67,7 @@ class DocumentFilters(View):
     band: Band | None = None
     review: ReviewStatus | None = None
     model_version: str | None = None
-    status: str | None = None  # ok, failed, ... (``records.DocumentStatus``)
+    status: str | None = None  # ok, failed, ... (``statuses.DocumentStatus``)
     needs_review: bool | None = None  # True: some undecided label sits in the review margin
     ids: tuple[str, ...] | None = None  # e.g. a full-text search's hits, in their order
     sort: SortKey | None = None
