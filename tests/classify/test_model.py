@@ -14,6 +14,7 @@ from cluster_nlp.classify.model import (
     EmptyClassError,
     GroupClassifier,
     best_threshold,
+    shared_threshold,
 )
 from cluster_nlp.classify.semantic import group_prototypes
 from cluster_nlp.classify.train import (
@@ -82,6 +83,22 @@ def test_best_threshold(truth, scores, expected):
     assert best_threshold(np.array(truth), np.array(scores)) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("truth", "scores", "expected"),
+    [
+        # each label alone would take its own cut (0.5 and 0.3); together one cut serves both
+        ([[1, 1], [0, 1], [0, 0]], [[0.9, 0.35], [0.2, 0.3], [0.1, 0.1]], 0.3),
+        # a label with no positives takes the cut the others' scores choose, not the default
+        ([[1, 0], [1, 0], [0, 0]], [[0.4, 0.95], [0.35, 0.2], [0.1, 0.1]], 0.35),
+        ([[0, 0], [0, 0]], [[0.9, 0.2], [0.1, 0.3]], 0.5),  # no positives at all: the default
+    ],
+)
+def test_shared_threshold_is_one_cut_for_every_label(truth, scores, expected):
+    thresholds = shared_threshold(np.array(truth), np.array(scores))
+    assert thresholds.shape == (2,)
+    assert thresholds == pytest.approx([expected, expected])
+
+
 WORDS = {"passage_weights": (0.0,), "prototype_weights": (0.0,)}
 
 
@@ -117,6 +134,20 @@ def test_estimator_contract_init_stores_params_fit_returns_self(
     assert GroupClassifier(labels=labels, C=3.0, cv=3, **WORDS).fit(
         [e.text for e in examples], Y
     ).C_ == pytest.approx(3.0)
+
+
+def test_a_shared_threshold_is_the_best_cut_over_every_label_out_of_fold(
+    shared_corpus, tiny_taxonomy
+):
+    examples = load_labeled_texts(shared_corpus, tiny_taxonomy)
+    labels = tuple(tiny_taxonomy.group_ids("functions"))
+    Y = label_matrix(examples, "functions", tiny_taxonomy)
+    texts = [e.text for e in examples]
+    own = GroupClassifier(labels=labels, C=3.0, cv=3, **WORDS).fit(texts, Y)
+    shared = clone(own).set_params(shared_threshold=True).fit(texts, Y)
+    np.testing.assert_allclose(shared.oof_scores_, own.oof_scores_)  # only the cut differs
+    assert len(set(own.thresholds_)) > 1
+    assert shared.thresholds_ == pytest.approx(shared_threshold(Y, own.oof_scores_))
 
 
 @pytest.mark.parametrize(

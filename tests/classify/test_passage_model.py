@@ -15,7 +15,7 @@ from tiny_corpus import FILLER, SENTENCES
 
 from cluster_nlp.classify.encoders import UnknownEncoderError, stored_vectors
 from cluster_nlp.classify.encoders import vector_cache_sessions as cache_at
-from cluster_nlp.classify.model import EmptyClassError
+from cluster_nlp.classify.model import EmptyClassError, shared_threshold
 from cluster_nlp.classify.passage_model import PassageClassifier, aggregate
 from cluster_nlp.registry import load_classifiers, save_version
 
@@ -165,6 +165,15 @@ def test_a_model_that_learns_from_excerpts_too_still_ranks_documents(engine):
     ).fit(texts, Y, rationales=rationales)
     assert model.predict(texts).shape == Y.shape
     assert (model.predict(texts) == Y).mean() > 0.8
+
+
+def test_a_shared_threshold_replaces_each_labels_own_and_nothing_else(fitted):
+    texts, Y, rationales = make_documents()
+    shared = clone(fitted).set_params(shared_threshold=True).fit(texts, Y, rationales=rationales)
+    np.testing.assert_allclose(shared.oof_scores_, fitted.oof_scores_)
+    np.testing.assert_allclose(shared.predict_proba(texts), fitted.predict_proba(texts))
+    assert shared.thresholds_ == pytest.approx(shared_threshold(Y, fitted.oof_scores_))
+    assert len(set(fitted.thresholds_)) > 1  # the labels' own cuts differ
 
 
 def test_grouped_folds_hold_out_whole_groups(engine):

@@ -93,6 +93,15 @@ def best_threshold(truth: np.ndarray, scores: np.ndarray) -> float:
     return best
 
 
+def shared_threshold(truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """One threshold for every label (columns of ``truth`` and ``scores``): the one with the
+    best micro-F1 over all of them. Each label's own threshold is fitted to its few positive
+    documents; measured on the training writers, each held out in turn (thresholds from the
+    others' out-of-fold scores), one shared threshold tagged the held-out writer better in
+    every group (training.yaml, ``shared_threshold``)."""
+    return np.full(truth.shape[1], best_threshold(truth.ravel(), scores.ravel()))
+
+
 def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(values, -30.0, 30.0)))
 
@@ -205,6 +214,7 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         embedder: Embedder | None = None,
         cv: int = 5,
         tune_thresholds: bool = True,
+        shared_threshold: bool = False,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
@@ -225,6 +235,7 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
         self.embedder = embedder
         self.cv = cv
         self.tune_thresholds = tune_thresholds
+        self.shared_threshold = shared_threshold
         self.random_state = random_state
 
     def _check_params(self, Y: np.ndarray, rows: int) -> None:
@@ -337,14 +348,17 @@ class GroupClassifier(ClassifierMixin, BaseEstimator):
             [self._calibrate(raw[:, column], Y[:, column]) for column in range(Y.shape[1])]
         )
         self.oof_scores_ = self._calibrated(raw)
-        self.thresholds_ = np.array(
-            [
-                best_threshold(Y[:, column], self.oof_scores_[:, column])
-                if self.tune_thresholds
-                else DEFAULT_THRESHOLD
-                for column in range(Y.shape[1])
-            ]
-        )
+        if self.tune_thresholds and self.shared_threshold:
+            self.thresholds_ = shared_threshold(Y, self.oof_scores_)
+        else:
+            self.thresholds_ = np.array(
+                [
+                    best_threshold(Y[:, column], self.oof_scores_[:, column])
+                    if self.tune_thresholds
+                    else DEFAULT_THRESHOLD
+                    for column in range(Y.shape[1])
+                ]
+            )
         predicted = self.oof_scores_ >= self.thresholds_
         self.cv_f1_ = np.array(
             [

@@ -50,7 +50,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from cluster_nlp.classify.encoders import encoder
 from cluster_nlp.classify.features import cue_counts, passage_spans
-from cluster_nlp.classify.model import EmptyClassError
+from cluster_nlp.classify.model import EmptyClassError, shared_threshold
 from cluster_nlp.classify.rationales import passage_targets
 
 NEGATIVE, RATIONALE, CONTEXT, UNLOCATED = range(4)  # passage kinds of ``passage_targets``
@@ -160,7 +160,8 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
     Fitted attributes: ``classes_``, ``n_features_in_`` (the vector width),
     ``passage_models_`` (a fitted ``LogisticRegressionCV`` per label), ``C_`` (each one's
     chosen C), ``document_models_`` (a fitted scaler + logistic regression per label, over
-    ``aggregate``'s features), ``thresholds_`` (each tuned by ``TunedThresholdClassifierCV``),
+    ``aggregate``'s features), ``thresholds_`` (each tuned by ``TunedThresholdClassifierCV``;
+    with ``shared_threshold``, one for all labels: ``model.shared_threshold``),
     ``oof_scores_`` (documents' out-of-fold probabilities), ``cv_fold_`` (each document's
     fold) and ``cv_f1_`` (micro-F1 per fold at the tuned thresholds), ``training_rows_``
     (per label, how many passages of each kind it learned from).
@@ -179,6 +180,7 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
         unlocated_weight: float = 1.0,
         min_overlap_share: float = 0.5,
         threshold_scoring: str = "f1",
+        shared_threshold: bool = False,
         excerpts_per_document: int = 0,
         random_state: int = 0,
     ) -> None:
@@ -193,6 +195,7 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
         self.unlocated_weight = unlocated_weight
         self.min_overlap_share = min_overlap_share
         self.threshold_scoring = threshold_scoring
+        self.shared_threshold = shared_threshold
         self.excerpts_per_document = excerpts_per_document
         self.random_state = random_state
 
@@ -350,7 +353,11 @@ class PassageClassifier(ClassifierMixin, BaseEstimator):
                 features_of, y_of, splits, len(X)
             )
         self.C_ = np.array(self.C_)
-        self.thresholds_ = np.array(self.thresholds_)
+        self.thresholds_ = (
+            shared_threshold(Y, self.oof_scores_)
+            if self.shared_threshold
+            else np.array(self.thresholds_)
+        )
         predicted = self.oof_scores_ >= self.thresholds_
         self.cv_f1_ = np.array(
             [

@@ -147,6 +147,7 @@ class PassageSettings(_Section):
     unlocated_weight: float = Field(ge=0.0)
     min_overlap_share: float = Field(gt=0.0, le=1.0)
     threshold_scoring: str = "f1"
+    shared_threshold: bool = False
     excerpts_per_document: int = Field(0, ge=0)
     folds_by: Literal["document", "batch"] = "document"
     random_state: int = 0
