@@ -50,7 +50,7 @@ def ingest_if_unchanged(
         except OSError:  # the full ingest records why it cannot be read
             return None
     attempt = parse_attempt(engine, limits or ParseLimits())
-    if not all_stored(database, paths_by_id, text_extractor_version(), attempt):
+    if not all_stored(database, paths_by_id, text_extractor_version, attempt):
         return None
     id_by_text = {path: digest for digest, texts in paths_by_id.items() for path in texts}
     outcomes = [

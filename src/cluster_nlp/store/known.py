@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,12 +107,15 @@ def _stored_rows(database: Path, ids: list[str]) -> tuple[dict, set] | None:
 def all_stored(
     database: Path,
     paths_by_id: Mapping[str, Sequence[str]],
-    text_extractor_version: str,
+    text_extractor_version: Callable[[], str],
     attempt: dict,
 ) -> bool:
     """True when the store at ``database`` is at the newest schema, holds every document of
     ``paths_by_id`` under each of its paths, and has no stored failure among them worth
-    retrying under ``attempt``: an ingest of these files would change nothing."""
+    retrying under ``attempt``: an ingest of these files would change nothing.
+
+    ``text_extractor_version`` is asked only when a stored failure is weighed: it reads the
+    PDF packages' installed metadata, which a folder without failures does not need."""
     if not database.is_file():
         return False
     ids = list(paths_by_id)
@@ -126,7 +129,7 @@ def all_stored(
         if status == DocumentStatus.FAILED.value and worth_retrying(
             version,
             json.loads(failed_under) if failed_under else None,
-            text_extractor_version,
+            text_extractor_version(),
             attempt,
         ):
             return False
