@@ -239,3 +239,17 @@ def test_document_models_without_every_group_are_refused_before_any_training(
         train_and_register(
             shared_corpus, tiny_taxonomy, tmp_path, kind="best", document_models=("v1", partial)
         )
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"shared_threshold": True}, "one decision threshold serves every label of the group"),
+        ({"shared_threshold": False}, "its own cut"),
+        ({}, "its own cut"),  # models trained before the option: each label's own
+    ],
+)
+def test_the_model_card_says_how_thresholds_were_chosen(params, expected):
+    from cluster_nlp.classify.train import _threshold_text
+
+    assert expected in _threshold_text(params, "out-of-fold scores", "its own cut")

@@ -230,8 +230,12 @@ def _document_text(metadata: dict, metrics: dict, groups: list[str]) -> str:
         "with balanced class weights; its regularisation is chosen by cross-validation on the "
         "training split (chosen C per group: "
         + ", ".join(f"{group} {metadata['chosen_C'][group]:g}" for group in groups)
-        + "), its scores are calibrated by sigmoid scaling of out-of-fold scores, and its "
-        "decision threshold is the one with the best F1 on those out-of-fold scores."
+        + "), its scores are calibrated by sigmoid scaling of out-of-fold scores, and "
+        + _threshold_text(
+            metadata["params"].get("document", {}),
+            "those out-of-fold scores",
+            "its decision threshold is the one with the best F1 on those out-of-fold scores.",
+        )
         + (
             f" These document models are those of version {metadata['document_models_from']}."
             if metadata.get("document_models_from")
@@ -253,10 +257,25 @@ def _passage_text(metadata: dict, metrics: dict, groups: list[str]) -> str:
         f"positive spread over their paragraphs, weight {params['unlocated_weight']:g}). A "
         "document's probability comes from its best paragraph, the mean of its "
         f"{params['top_k']} best and its paragraph count, through a logistic regression "
-        "fitted on out-of-fold paragraph scores (GroupKFold by document: Platt scaling); its "
-        "threshold is tuned for F1 by TunedThresholdClassifierCV. Evidence is the paragraphs "
-        "the paragraph model scores highest."
+        "fitted on out-of-fold paragraph scores (GroupKFold by document: Platt scaling); "
+        + _threshold_text(
+            params,
+            "the documents' out-of-fold probabilities",
+            "its threshold is tuned for F1 by TunedThresholdClassifierCV.",
+        )
+        + " Evidence is the paragraphs the paragraph model scores highest."
     )
+
+
+def _threshold_text(params: dict, scores: str, own: str) -> str:
+    """How a model's decision thresholds were chosen: ``own`` (a sentence) for each label's
+    own, unless its ``shared_threshold`` parameter made one serve them all."""
+    if params.get("shared_threshold"):
+        return (
+            "one decision threshold serves every label of the group: the one with the best "
+            f"micro-F1 over all its labels on {scores}."
+        )
+    return own
 
 
 def _choice_lines(choice: dict | None, views: list[str]) -> list[str]:
