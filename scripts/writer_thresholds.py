@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.metrics import f1_score, fbeta_score
 
 from cluster_nlp.classify.data import label_matrix, load_labeled_texts
-from cluster_nlp.classify.model import THRESHOLD_GRID, shared_threshold
+from cluster_nlp.classify.model import DEFAULT_THRESHOLD, THRESHOLD_GRID, shared_threshold
 from cluster_nlp.classify.settings import load_classify_settings
 from cluster_nlp.classify.train import split
 from cluster_nlp.config import get_settings
@@ -33,9 +33,10 @@ BETAS = (1.0, 0.85, 0.7, 0.5)
 
 
 def fbeta_threshold(truth: np.ndarray, scores: np.ndarray, beta: float) -> float:
-    """The grid threshold with the best F-beta (the first of equals)."""
+    """The grid threshold with the best F-beta; ties go to the one nearest 0.5, as in
+    training (``model.best_threshold``)."""
     return max(
-        THRESHOLD_GRID,
+        sorted(THRESHOLD_GRID, key=lambda cut: abs(cut - DEFAULT_THRESHOLD)),
         key=lambda cut: fbeta_score(truth, scores >= cut, beta=beta, zero_division=0),
     )
 
@@ -72,6 +73,8 @@ def main() -> None:
     args = parser.parse_args()
     home, settings, taxonomy = get_settings(), load_classify_settings(), load_taxonomy()
     loaded = load_version(args.models or home.models_dir, taxonomy, args.model)
+    if loaded.metadata["training_settings"].get("folds_by") != "batch":
+        parser.error(f"{args.model} was not trained with folds_by: batch (see the docstring)")
     excluded = set(settings.training.exclude_documents)
     examples = load_labeled_texts(home.corpus_dir / "labels.jsonl", taxonomy)
     train = [e for e in split(examples, "train") if e.doc_id not in excluded]
